@@ -1,0 +1,7 @@
+"""Shared fixtures: a real dockerd, local test images, real registries, fault injection."""
+
+pytest_plugins = [
+    "tests.support.docker_env",
+    "tests.support.images",
+    "tests.support.registry",
+]
