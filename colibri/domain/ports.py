@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
 from colibri.domain.model import Container, LocalImage, RemoteManifest
 from colibri.domain.refs import ImageRef
 
-__all__ = ["Clock", "Engine", "Registry"]
+__all__ = ["Clock", "Engine", "Journal", "Registry"]
 
 
 class Engine(Protocol):
@@ -80,3 +81,75 @@ class Clock(Protocol):
         """Wait."""
         ...
 
+
+
+class Journal(Protocol):
+    """Durable record of update runs, and the per-container update locks.
+
+    Every method commits before it returns: a step row must be on disk before the step's
+    effect happens. Times are timezone-aware UTC.
+    """
+
+    def start_run(self, run: NewRun) -> RunRecord:
+        """Create a run in status ``running`` and return it (with its new ``id``)."""
+        ...
+
+    def record_step(self, run_id: str, step: Step, data: Mapping[str, Any] | None = None) -> None:
+        """Append a step row (written before the step's effect)."""
+        ...
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        """Set columns of a running run (``new_image_id``, ``new_digest``, ``reason``...)."""
+        ...
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        reason: str = "",
+        downtime_ms: int | None = None,
+        new_image_id: str | None = None,
+    ) -> None:
+        """Set the outcome and ``finished_at``."""
+        ...
+
+    def log(self, run_id: str, level: str, message: str) -> None:
+        """Append a log line to the run (shown by ``history`` and the API)."""
+        ...
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """One run with its steps and logs. Raises ``StoreError`` if unknown."""
+        ...
+
+    def list_runs(
+        self,
+        *,
+        container_name: str | None = None,
+        environment: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[RunRecord]:
+        """Runs, newest first, without steps and logs."""
+        ...
+
+    def unfinished_runs(self, environment: str | None = None) -> list[RunRecord]:
+        """Runs still ``running``, oldest first, with their steps."""
+        ...
+
+    def acquire_lock(self, key: str, owner: LockOwner, ttl_seconds: float) -> None:
+        """Take ``key``'s lock, or raise ``LockHeld`` naming the holder. An expired lock, or
+        one whose owner is this same (hostname, pid), may be taken over."""
+        ...
+
+    def refresh_lock(self, key: str, owner: LockOwner, ttl_seconds: float) -> None:
+        """Extend a lock we hold; raise ``LockHeld`` if it was taken over."""
+        ...
+
+    def release_lock(self, key: str, owner: LockOwner) -> None:
+        """Release ``key`` if ``owner`` holds it (no error otherwise)."""
+        ...
+
+    def lock_holder(self, key: str) -> LockOwner | None:
+        """The current holder of a live lock, if any."""
+        ...

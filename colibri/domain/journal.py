@@ -1,0 +1,133 @@
+"""The update journal: one run per container update, one step row per step.
+
+A step row is written *before* the step's effect, so after a crash the journal says how far an
+update may have got; recovery then looks at the daemon to see how far it really got (see
+``colibri.update.recovery``). The old container's full ``docker inspect`` is stored with the
+``snapshot`` step, so nothing about it can be lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "LockOwner",
+    "NewRun",
+    "RunRecord",
+    "RunStatus",
+    "Step",
+    "StepRecord",
+]
+
+
+class Step(StrEnum):
+    """Steps of an update, in order. Their values are the failpoint names."""
+
+    RESOLVE = "resolve"
+    PULL = "pull"
+    GATE = "gate"
+    SNAPSHOT = "snapshot"
+    CREATE = "create"
+    STOP = "stop"
+    RENAME_OLD = "rename_old"
+    RENAME_NEW = "rename_new"
+    START = "start"
+    VERIFY = "verify"
+    DEPENDENTS = "dependents"
+    COMMIT = "commit"
+    ROLLBACK = "rollback"
+    RECOVER = "recover"
+    DONE = "done"
+
+
+class RunStatus(StrEnum):
+    """A run's state: ``running`` until it finishes, then its outcome."""
+
+    RUNNING = "running"
+    UPDATED = "updated"
+    UP_TO_DATE = "up_to_date"
+    ROLLED_BACK = "rolled_back"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+    WOULD_UPDATE = "would_update"
+
+    @property
+    def finished(self) -> bool:
+        return self is not RunStatus.RUNNING
+
+
+@dataclass(frozen=True, slots=True)
+class LockOwner:
+    """Who holds a container's update lock: enough to tell whether it is still alive."""
+
+    run_id: str
+    hostname: str
+    pid: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """What is known when a run starts."""
+
+    environment: str
+    container_name: str
+    container_id: str
+    image: str
+    trigger: str = "cli"
+    dry_run: bool = False
+    old_image_id: str | None = None
+    old_digest: str | None = None
+    new_digest: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One journal row. ``data`` holds what recovery needs (names, IDs, the snapshot)."""
+
+    run_id: str
+    seq: int
+    step: Step
+    at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A run as stored; ``steps`` and ``logs`` are filled in by ``Journal.get_run``."""
+
+    id: str
+    environment: str
+    container_name: str
+    container_id: str
+    image: str
+    status: RunStatus
+    trigger: str
+    dry_run: bool
+    started_at: datetime
+    finished_at: datetime | None = None
+    old_image_id: str | None = None
+    new_image_id: str | None = None
+    old_digest: str | None = None
+    new_digest: str | None = None
+    reason: str = ""
+    downtime_ms: int | None = None
+    steps: tuple[StepRecord, ...] = ()
+    logs: tuple[tuple[datetime, str, str], ...] = ()
+
+    def last_step(self) -> StepRecord | None:
+        return self.steps[-1] if self.steps else None
+
+    def step_data(self, step: Step) -> Mapping[str, Any]:
+        """The data of the latest row for ``step`` (empty when the step was not reached)."""
+        for record in reversed(self.steps):
+            if record.step is step:
+                return record.data
+        return {}
+
+    def reached(self, step: Step) -> bool:
+        return any(record.step is step for record in self.steps)
