@@ -1,0 +1,246 @@
+"""The check use case: which selected containers run an image their tag no longer points at.
+
+Cost model (registry-spec H6, L1): one image inspect per distinct image, one HEAD per distinct
+``registry/path:tag`` however many containers share it, a GET only when a multi-arch index has to
+be opened (cached by digest), and no registry request at all for pinned, local-only or
+image-ID containers. A failing registry only affects its own containers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from colibri.domain.freshness import (
+    Verdict,
+    classify_reference,
+    compare,
+    current_digest,
+    local_index_candidates,
+)
+from colibri.domain.model import CheckResult, CheckStatus, Container, LocalImage, RemoteManifest
+from colibri.domain.policy import select_containers
+from colibri.domain.ports import Engine, Registry
+from colibri.domain.refs import ImageRef
+from colibri.errors import ColibriError, EngineError, ManifestUnknown
+
+__all__ = ["CheckReport", "CheckRequest", "CheckService", "Progress"]
+
+log = logging.getLogger(__name__)
+
+#: Called with (containers done, containers in total) as the check advances.
+Progress = Callable[[int, int], None]
+_TagKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What to check: named containers, every running one, or the opted-in ones."""
+
+    names: Sequence[str] = ()
+    all_running: bool = False
+    include_stopped: bool = False
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Per-container results plus what was asked for and not checked."""
+
+    results: tuple[CheckResult, ...]
+    excluded: Mapping[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def count(self, status: CheckStatus) -> int:
+        return sum(1 for result in self.results if result.status is status)
+
+
+@dataclass
+class _Pending:
+    container: Container
+    local: LocalImage
+    ref: ImageRef
+    warnings: list[str] = field(default_factory=list)
+
+
+class CheckService:
+    """Checks containers of one engine against their registries."""
+
+    def __init__(self, engine: Engine, registry: Registry, *, concurrency: int = 8) -> None:
+        self.engine = engine
+        self.registry = registry
+        self.concurrency = max(1, concurrency)
+
+    def check(self, request: CheckRequest, progress: Progress | None = None) -> CheckReport:
+        """Check what ``request`` selects. Raises only when the daemon cannot be listed."""
+        self.registry.forget_tags()
+        include_stopped = request.include_stopped or bool(request.names)
+        selection = select_containers(
+            self.engine.list_containers(include_stopped=include_stopped),
+            names=request.names,
+            all_running=request.all_running,
+            include_stopped=request.include_stopped,
+        )
+        results = self.check_containers(selection.containers, progress)
+        return CheckReport(
+            results=tuple(results),
+            excluded=selection.excluded,
+            missing=selection.missing,
+            warnings=selection.warnings,
+        )
+
+    def check_containers(
+        self, containers: Sequence[Container], progress: Progress | None = None
+    ) -> list[CheckResult]:
+        """Check exactly these containers; results sorted by container name."""
+        tracker = _Tracker(len(containers), progress)
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="colibri-check") as pool:
+            images = self._inspect_images(pool, containers)
+            results, pending = self._classify(containers, images, tracker)
+            groups = _group_by_tag(pending)
+            for batch in pool.map(lambda key: self._check_group(groups[key]), list(groups)):
+                results.extend(batch)
+                tracker.advance(len(batch))
+        return sorted(results, key=lambda result: (result.container, result.container_id))
+
+    def _inspect_images(
+        self, pool: ThreadPoolExecutor, containers: Sequence[Container]
+    ) -> dict[str, LocalImage | EngineError | None]:
+        ids = sorted({container.image_id for container in containers})
+        return dict(zip(ids, pool.map(self._inspect_image, ids), strict=True))
+
+    def _inspect_image(self, image_id: str) -> LocalImage | EngineError | None:
+        try:
+            return self.engine.inspect_image(image_id)
+        except EngineError as exc:
+            return exc
+
+    def _classify(
+        self,
+        containers: Sequence[Container],
+        images: Mapping[str, LocalImage | EngineError | None],
+        tracker: _Tracker,
+    ) -> tuple[list[CheckResult], list[_Pending]]:
+        results: list[CheckResult] = []
+        pending: list[_Pending] = []
+        for container in containers:
+            local = images.get(container.image_id)
+            if isinstance(local, EngineError):
+                results.append(_failed(container, local))
+                continue
+            verdict = classify_reference(container, local)
+            if verdict.status is CheckStatus.UPDATE_AVAILABLE and verdict.ref and local:
+                pending.append(_Pending(container, local, verdict.ref))
+            else:
+                results.append(_result(container, local, verdict))
+        tracker.advance(len(results))
+        return results, pending
+
+    def _check_group(self, group: list[_Pending]) -> list[CheckResult]:
+        """One HEAD for every container on the same tag, then a decision per container."""
+        tag_ref = group[0].ref.with_tag(group[0].ref.tracked_tag or "latest")
+        try:
+            remote = self.registry.head(tag_ref)
+        except ColibriError as exc:
+            return [_failed(item.container, exc, item.local, item.ref) for item in group]
+        diverged = self._diverged_tag_warning(tag_ref, group)
+        results = []
+        for item in group:
+            item.warnings.extend(diverged)
+            results.append(self._decide(item, remote))
+        return results
+
+    def _decide(self, item: _Pending, remote: RemoteManifest) -> CheckResult:
+        try:
+            if remote.is_index and remote.digest not in item.local.digests and not remote.children:
+                remote = self.registry.fetch(item.ref.by_digest(remote.digest))
+            verdict = compare(item.ref, item.local, remote)
+            if verdict.status is CheckStatus.UPDATE_AVAILABLE:
+                indexes = self._local_indexes(item, remote)
+                verdict = compare(item.ref, item.local, remote, indexes) if indexes else verdict
+        except ColibriError as exc:
+            return _failed(item.container, exc, item.local, item.ref)
+        return _result(item.container, item.local, verdict, item.warnings)
+
+    def _local_indexes(self, item: _Pending, remote: RemoteManifest) -> dict[str, RemoteManifest]:
+        """Fetch the indexes this image was pulled through, to compare platform children (C6).
+        An index the registry no longer has is skipped."""
+        found: dict[str, RemoteManifest] = {}
+        for digest in local_index_candidates(item.ref, item.local, remote):
+            try:
+                found[digest] = self.registry.fetch(item.ref.by_digest(digest))
+            except ManifestUnknown:
+                log.debug("local index %s is gone from %s", digest, item.ref.name)
+        return found
+
+    def _diverged_tag_warning(self, tag_ref: ImageRef, group: list[_Pending]) -> list[str]:
+        """C9b: the local tag now names a locally built image; say so, decide from the
+        container's own image."""
+        try:
+            tagged = self.engine.inspect_image(f"{tag_ref.name}:{tag_ref.tag}")
+        except EngineError:
+            return []
+        if tagged is None or tagged.digests:
+            return []
+        if all(item.local.id == tagged.id for item in group):
+            return []
+        return [
+            f"local tag {tag_ref.familiar()} now names a locally built image ({tagged.id[:19]})"
+        ]
+
+
+class _Tracker:
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total = total
+        self.done = 0
+        self.progress = progress
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.progress is not None and count:
+            self.progress(self.done, self.total)
+
+
+def _group_by_tag(pending: Iterable[_Pending]) -> dict[_TagKey, list[_Pending]]:
+    groups: dict[_TagKey, list[_Pending]] = defaultdict(list)
+    for item in pending:
+        key = (item.ref.registry_key, item.ref.path, item.ref.tracked_tag or "latest")
+        groups[key].append(item)
+    return dict(groups)
+
+
+def _result(
+    container: Container,
+    local: LocalImage | None,
+    verdict: Verdict,
+    warnings: Sequence[str] = (),
+) -> CheckResult:
+    return CheckResult(
+        container=container.name,
+        container_id=container.id,
+        image=container.config_image,
+        status=verdict.status,
+        reason=verdict.reason,
+        current_digest=verdict.current_digest,
+        remote_digest=verdict.remote_digest,
+        expected_digest=verdict.expected_digest,
+        image_id=container.image_id,
+        platform=str(local.platform) if local and local.platform else None,
+        error_kind=verdict.error_kind,
+        warnings=tuple(warnings),
+    )
+
+
+def _failed(
+    container: Container,
+    exc: ColibriError,
+    local: LocalImage | None = None,
+    ref: ImageRef | None = None,
+) -> CheckResult:
+    status = CheckStatus.DEFERRED if exc.transient else CheckStatus.ERROR
+    current = current_digest(ref, local) if local is not None and ref is not None else None
+    verdict = Verdict(status, str(exc), ref, current_digest=current, error_kind=exc.kind)
+    return _result(container, local, verdict)
