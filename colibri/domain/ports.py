@@ -15,8 +15,9 @@ from typing import Any, Protocol
 from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
 from colibri.domain.model import Container, LocalImage, RemoteManifest
 from colibri.domain.refs import ImageRef
+from colibri.domain.scanning import ScannerInfo, ScanReport
 
-__all__ = ["Clock", "Engine", "Journal", "Registry"]
+__all__ = ["Clock", "Engine", "Journal", "Registry", "Scanner"]
 
 
 class Engine(Protocol):
@@ -63,6 +64,37 @@ class Registry(Protocol):
 
     def forget_tags(self) -> None:
         """Drop what was learnt about tags (digests stay cached: they never change)."""
+        ...
+
+
+class Scanner(Protocol):
+    """A vulnerability scanner (Trivy, Grype, or both combined) run on one image digest.
+
+    Failures (scanner missing, crash, timeout, unparsable output, the report naming another
+    digest) raise ``ScanError``; the caller turns that into a ``ScanFailure`` for the gate,
+    which fails closed. The scanner's own pass/fail exit code is never the verdict: the gate in
+    ``colibri.domain.criteria`` decides from the findings.
+    """
+
+    @property
+    def name(self) -> str:
+        """``trivy``, ``grype`` or ``trivy+grype``."""
+        ...
+
+    def describe(self) -> tuple[ScannerInfo, ...]:
+        """Version and vulnerability-DB build of each scanner behind this one, asked now.
+
+        Cheap (no scan): lets a caller refuse a stale DB before scanning, or tell whether a
+        stored report is still current."""
+        ...
+
+    def scan(self, image: str, digest: str) -> ScanReport:
+        """Scan exactly ``<repository of image>@<digest>`` and report every finding.
+
+        ``image`` is any reference to the repository (``nginx``, ``nginx:1.25``,
+        ``localhost:5000/app``); only its repository is used, ``digest`` is what is scanned.
+        The report keeps every severity and fix state and records the scanners' versions and DB
+        builds as they were for this scan."""
         ...
 
 
