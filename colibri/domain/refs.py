@@ -14,6 +14,12 @@ The grammar (from distribution/reference)::
     tag        := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
     digest     := algorithm ":" hex             algorithm: [A-Za-z][A-Za-z0-9]* ([+._-] ...)*,
                                                 hex: at least 32 characters
+
+Three rules come from the code around the grammar rather than the grammar itself, as Docker
+applies them: the 255-character limit counts the *normalised* name (``docker.io/library/...``);
+a digest of a registered algorithm must have that algorithm's exact length in lowercase hex
+(``sha256`` 64, ``sha384`` 96, ``sha512`` 128; go-digest), other algorithms only the grammar;
+and a bare 64-hex string is an image ID, never a repository name.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ _DOMAIN_RE = re.compile(rf"{_HOST}(?::[0-9]+)?")
 _TAG_RE = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
 _DIGEST_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
 _ID_RE = re.compile(r"(?:sha256:)?[0-9a-f]{64}")
+_DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+_LOWER_HEX_RE = re.compile(r"[0-9a-f]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +78,30 @@ class ImageRef:
 
     @property
     def familiar_name(self) -> str:
-        """The name as Docker shows it: no ``docker.io/``, no ``library/``."""
-        if self.domain != DOCKER_HUB:
+        """The name as Docker shows it: no ``docker.io/``, no ``library/``.
+
+        Each part is dropped only when the short form parses back to the same repository:
+        ``docker.io/library/a/b`` stays ``library/a/b`` and ``docker.io/my.org/app`` keeps its
+        domain, since ``my.org/app`` would name another registry.
+        """
+        if self.domain != DOCKER_HUB or _looks_like_domain(self.path.partition("/")[0]):
             return self.name
-        return self.path.removeprefix("library/")
+        short = self.path.removeprefix("library/")
+        return self.path if "/" in short else short
 
     @property
     def is_hub(self) -> bool:
         """True for Docker Hub under any of its host names."""
         return self.domain.lower() in HUB_ALIASES
+
+    @property
+    def hub_alias(self) -> bool:
+        """Hub written under another host name (``registry-1.docker.io/redis``).
+
+        Docker keeps such a path as written (no ``library/``), which Hub may not know; callers
+        should warn. Credentials and the API endpoint are Hub's all the same.
+        """
+        return self.is_hub and self.domain != DOCKER_HUB
 
     @property
     def registry_host(self) -> str:
@@ -153,9 +176,9 @@ def parse_reference(text: str) -> ImageRef:
         raise BadReference(f"invalid reference {text!r}: an image ID, not a repository")
     remainder, digest = _split_digest(text)
     name, tag = _split_tag(remainder, text)
-    if len(name) > NAME_MAX:
-        raise BadReference(f"invalid reference {text!r}: name longer than {NAME_MAX} characters")
     domain, path = _split_domain(name, text)
+    if len(domain) + 1 + len(path) > NAME_MAX:
+        raise BadReference(f"invalid reference {text!r}: name longer than {NAME_MAX} characters")
     return ImageRef(domain=domain, path=path, tag=tag, digest=digest)
 
 
@@ -163,9 +186,18 @@ def _split_digest(text: str) -> tuple[str, str | None]:
     name, at, digest = text.partition("@")
     if not at:
         return text, None
-    if not _DIGEST_RE.fullmatch(digest):
+    if not _DIGEST_RE.fullmatch(digest) or not _digest_length_ok(digest):
         raise BadReference(f"invalid reference {text!r}: malformed digest {digest!r}")
     return name, digest
+
+
+def _digest_length_ok(digest: str) -> bool:
+    """A registered algorithm's digest is its exact length in lowercase hex (go-digest)."""
+    algorithm, _, encoded = digest.partition(":")
+    expected = _DIGEST_HEX_LENGTHS.get(algorithm)
+    if expected is None:
+        return True
+    return len(encoded) == expected and _LOWER_HEX_RE.fullmatch(encoded) is not None
 
 
 def _split_tag(remainder: str, text: str) -> tuple[str, str | None]:
