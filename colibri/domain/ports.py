@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
-from colibri.domain.model import Container, LocalImage, RemoteManifest
+from colibri.domain.model import Container, Descriptor, LocalImage, RemoteManifest
 from colibri.domain.refs import ImageRef
 from colibri.domain.scanning import ScannerInfo, ScanReport
 
@@ -45,7 +45,8 @@ class Registry(Protocol):
     """The OCI distribution API of every registry, behind one client.
 
     Implementations authenticate, retry, rate-limit and cache on their own; callers only see
-    answers or ``RegistryError`` subclasses (``RegistryUnavailable`` ones are transient).
+    answers or ``RegistryError`` subclasses (``RegistryUnavailable`` ones, ``RateLimited``
+    included, are transient: report ``deferred``). Safe to call from several threads.
     """
 
     def head(self, ref: ImageRef) -> RemoteManifest:
@@ -54,16 +55,49 @@ class Registry(Protocol):
         Uses HEAD, and GET only when the registry sends no digest header (then ``body`` and
         ``children`` are filled in). At most one request per reference per instance lifetime
         for tags answered within the same check run (callers create one client per run or
-        call :meth:`forget_tags` between runs)."""
+        call :meth:`forget_tags` between runs); concurrent callers share one request. A
+        ``name:tag@digest`` reference is looked up by its tag. Raises ``ManifestUnknown``
+        (confirmed 404), ``UnsupportedManifest`` (schema1), ``DigestMismatch``,
+        ``RegistryAuthError``, ``RateLimited``, ``RegistryUnavailable``,
+        ``RegistryProtocolError``."""
         ...
 
     def fetch(self, ref: ImageRef) -> RemoteManifest:
         """GET the manifest ``ref`` names, verify its digest, parse an index's children.
-        Manifests fetched by digest are cached for the instance's lifetime."""
+
+        By digest when ``ref`` has one (the body must hash to it), else by tag (the body must
+        match the digest header; a tag already resolved by :meth:`head` is fetched by the
+        digest ``head`` saw). Manifests fetched by digest are cached for the instance's
+        lifetime. Malformed manifests raise ``RegistryProtocolError`` naming the field."""
         ...
 
     def forget_tags(self) -> None:
         """Drop what was learnt about tags (digests stay cached: they never change)."""
+        ...
+
+    def list_tags(self, ref: ImageRef, *, page_size: int | None = None) -> list[str]:
+        """Every tag of ``ref``'s repository in server order, all pages followed.
+
+        Pages follow ``Link: <url>; rel="next"`` (relative URLs resolved, used verbatim);
+        only without Link and with exactly ``page_size`` tags returned does it continue with
+        ``last=``. Stops on a repeated URL or a page cap. A missing repository raises
+        ``ManifestUnknown``. Callers sort and filter: server order is not trusted."""
+        ...
+
+    def get_blob(self, ref: ImageRef, digest: str, max_bytes: int) -> bytes:
+        """The blob ``digest`` of ``ref``'s repository (an image config, say), verified
+        against its digest. Larger than ``max_bytes`` raises ``RegistryProtocolError``; a
+        missing blob ``ManifestUnknown``."""
+        ...
+
+    def referrers(
+        self, ref: ImageRef, digest: str, artifact_type: str | None = None
+    ) -> list[Descriptor] | None:
+        """The manifests whose ``subject`` is ``digest`` (OCI referrers API), all pages,
+        filtered by ``artifact_type`` when given (by the client if the registry did not
+        apply the filter). ``None`` when the registry has no referrers API (404): then look
+        for the ``<alg>-<hex>`` referrers tag instead. Entries may carry an
+        ``artifact_type`` attribute (``colibri.registry.Referrer``)."""
         ...
 
 
