@@ -14,7 +14,7 @@ raises ``ValueError`` naming the field that is wrong.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -333,14 +333,23 @@ def merge_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
     Two reports of one issue in one package version become one finding: the highest severity
     wins, ``fixed`` wins over any other fix state (someone knows of a fix), aliases and scanner
-    names are united. A GHSA whose alias is a CVE merges with that CVE. The same CVE in two
-    packages stays two findings: each package needs its own fix.
+    names are united. A GHSA whose alias is a CVE merges with that CVE, and every finding comes
+    out under its canonical ID (the CVE when there is one; the scanner's own ID stays among the
+    aliases). The same CVE in two packages stays two findings: each package needs its own fix.
     """
     merged: dict[tuple[str, str, str], Finding] = {}
     for finding in findings:
         key = finding.key
-        merged[key] = _merge_pair(merged[key], finding) if key in merged else finding
+        merged[key] = _merge_pair(merged[key], finding) if key in merged else _canonical(finding)
     return tuple(sorted(merged.values(), key=_display_order))
+
+
+def _canonical(finding: Finding) -> Finding:
+    """The finding under its canonical ID, the scanner's own ID kept among the aliases."""
+    canonical = finding.canonical_id
+    if canonical == finding.id:
+        return finding
+    return replace(finding, id=canonical, aliases=tuple(sorted(finding.ids - {canonical})))
 
 
 def _merge_pair(first: Finding, second: Finding) -> Finding:
