@@ -232,13 +232,16 @@ class Criteria:
         age = data.get("max_db_age_seconds")
         if age is not None and (isinstance(age, bool) or not isinstance(age, int | float)):
             raise ValueError(f"criteria.max_db_age_seconds: expected a number, got {age!r}")
+        rules = data.get("ignore") or []
+        if not isinstance(rules, list) or not all(isinstance(rule, Mapping) for rule in rules):
+            raise ValueError(f"criteria.ignore: expected a list of objects, got {rules!r}")
         for key in ("only_fixable", "not_worse_than_running"):
             if not isinstance(data.get(key, False), bool):
                 raise ValueError(f"criteria.{key}: expected true or false, got {data[key]!r}")
         return cls(
             level=Level.parse(str(data.get("level"))),
             only_fixable=bool(data.get("only_fixable", False)),
-            ignore=tuple(IgnoreRule.from_dict(rule) for rule in data.get("ignore") or ()),
+            ignore=tuple(IgnoreRule.from_dict(rule) for rule in rules),
             unknown_as=UnknownAs.parse(str(data.get("unknown_as", UnknownAs.CRITICAL))),
             not_worse_than_running=bool(data.get("not_worse_than_running", False)),
             on_failure=OnFailure.parse(str(data.get("on_failure", OnFailure.BLOCK))),

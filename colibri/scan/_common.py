@@ -21,10 +21,20 @@ from colibri.domain.refs import parse_reference
 from colibri.errors import BadReference, ScanError
 from colibri.scan._process import Completed
 
-__all__ = ["ImageSource", "ScanTarget", "check_digest", "merged_env", "read_output", "scan_target"]
+__all__ = [
+    "META_TIMEOUT",
+    "ImageSource",
+    "ScanTarget",
+    "check_digest",
+    "merged_env",
+    "read_output",
+    "scan_target",
+]
 
 logger = logging.getLogger(__name__)
 
+#: Version and DB queries are instant; one that hangs must not hold the scan lock for long.
+META_TIMEOUT = 60.0
 _DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 _T = TypeVar("_T")
 

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from colibri.domain.scanning import ScannerInfo, ScanReport, merge_findings
 from colibri.scan._common import (
+    META_TIMEOUT,
     ImageSource,
     check_digest,
     merged_env,
@@ -86,21 +87,18 @@ class GrypeScanner:
 
     def describe(self) -> tuple[ScannerInfo, ...]:
         """Grype's version and its installed DB's build."""
-        version = self._run_json([self.binary, "version", "-o", "json"], parse_grype_version)
-        return (self._info(version, self._db_status()),)
+        return (self._info(self._version(), self._db_status()),)
 
     def scan(self, image: str, digest: str) -> ScanReport:
         """Scan ``<repository>@<digest>`` and record the Grype and DB the report names."""
         target = scan_target(image, digest)
         with self._lock:
-            parsed = self._run_json(self.scan_argv(target.ref), parse_grype_report)
+            parsed = self._run_json(self.scan_argv(target.ref), parse_grype_report, self.timeout)
             check_digest(parsed.digests, target, name="grype")
             database = parsed.database
             if database is None or database.built_at is None:
                 database = self._db_status()
-            version = parsed.version or self._run_json(
-                [self.binary, "version", "-o", "json"], parse_grype_version
-            )
+            version = parsed.version or self._version()
         info = self._info(version, database)
         findings = merge_findings(parsed.findings)
         report = ScanReport(target.repository, digest, (info,), findings, scanned_at=self._clock())
@@ -113,13 +111,18 @@ class GrypeScanner:
         )
         return report
 
+    def _version(self) -> str:
+        argv = [self.binary, "version", "-o", "json"]
+        return self._run_json(argv, parse_grype_version, META_TIMEOUT)
+
     def _db_status(self) -> GrypeDatabase:
-        return self._run_json([self.binary, "db", "status", "-o", "json"], parse_grype_db_status)
+        argv = [self.binary, "db", "status", "-o", "json"]
+        return self._run_json(argv, parse_grype_db_status, META_TIMEOUT)
 
     def _info(self, version: str, database: GrypeDatabase) -> ScannerInfo:
         return ScannerInfo("grype", version, database.schema, database.built_at)
 
-    def _run_json(self, argv: list[str], parse: Callable[[bytes], _T]) -> _T:
+    def _run_json(self, argv: list[str], parse: Callable[[bytes], _T], timeout: float) -> _T:
         env = merged_env(os.environ, self.environment())
-        result = run_program(argv, name="grype", timeout=self.timeout, env=env)
+        result = run_program(argv, name="grype", timeout=min(timeout, self.timeout), env=env)
         return read_output(result, parse, name="grype")

@@ -12,7 +12,9 @@ goes through the environment (``TRIVY_TOKEN``), never on the command line where 
 
 Offline mode adds ``--skip-db-update --skip-java-db-update --skip-version-check
 --disable-telemetry``: no network at all besides the image itself. The DB then ages, and the
-gate's ``max_db_age`` refuses it when it is too old.
+gate's ``max_db_age`` refuses it when it is too old. The last two flags only exist in recent
+Trivy releases; an older binary rejects them ("unknown flag"), which fails closed with that
+message rather than silently phoning home.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from urllib.parse import urlsplit
 from colibri.domain.scanning import ScannerInfo, ScanReport, merge_findings
 from colibri.errors import ConfigError, ScanError
 from colibri.scan._common import (
+    META_TIMEOUT,
     ImageSource,
     check_digest,
     merged_env,
@@ -106,7 +109,7 @@ class TrivyScanner:
 
     def describe(self) -> tuple[ScannerInfo, ...]:
         """Trivy's version and the DB build it matches against (the server's, in server mode)."""
-        local = self._run_json(self.version_argv(), parse_trivy_version)
+        local = self._run_json(self.version_argv(), parse_trivy_version, META_TIMEOUT)
         if not self.server:
             return (local,)
         remote = self._server_info()
@@ -117,7 +120,7 @@ class TrivyScanner:
         may have updated it when the scan started."""
         target = scan_target(image, digest)
         with self._lock:
-            parsed = self._run_json(self.scan_argv(target.ref), parse_trivy_report)
+            parsed = self._run_json(self.scan_argv(target.ref), parse_trivy_report, self.timeout)
             check_digest(parsed.repo_digests, target, name="trivy")
             (info,) = self.describe()
         report = ScanReport(
@@ -130,9 +133,9 @@ class TrivyScanner:
         logger.info("scanned %s with %s: %s", target.ref, info.describe(), _counts(report))
         return report
 
-    def _run_json(self, argv: list[str], parse: Callable[[bytes], _T]) -> _T:
+    def _run_json(self, argv: list[str], parse: Callable[[bytes], _T], timeout: float) -> _T:
         env = merged_env(os.environ, {"TRIVY_TOKEN": self._token} if self._token else {}, self._env)
-        result = run_program(argv, name="trivy", timeout=self.timeout, env=env)
+        result = run_program(argv, name="trivy", timeout=min(timeout, self.timeout), env=env)
         return read_output(result, parse, name="trivy")
 
     def _server_info(self) -> ScannerInfo:
@@ -140,8 +143,9 @@ class TrivyScanner:
         url = f"{self.server}/version"
         headers = {"Trivy-Token": self._token} if self._token else {}
         request = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked)
+        wait = min(self.timeout, META_TIMEOUT)
         try:
-            with urllib.request.urlopen(request, timeout=min(self.timeout, 30)) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=wait) as response:  # noqa: S310
                 body = response.read(VERSION_BODY_LIMIT)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise ScanError(f"trivy server {self.server} did not answer /version: {exc}") from None

@@ -183,6 +183,7 @@ class FakeScanners:
     """The two fake executables and their shared configuration file."""
 
     def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
         self.dir = directory
         self.trivy = directory / "trivy"
         self.grype = directory / "grype"

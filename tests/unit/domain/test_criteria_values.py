@@ -89,6 +89,8 @@ def test_criteria_round_trip_through_a_dict() -> None:
         ({"level": "high", "unknown_as": "panic"}, "unknown severity handling"),
         ({"level": "high", "ignore": [{"id": "CVE-1", "expires": "soon"}]}, "expires"),
         ({"level": "high", "ignore": [{"id": 7}]}, "ignore rule.id"),
+        ({"level": "high", "ignore": "CVE-1"}, "criteria.ignore"),
+        ({"level": "high", "ignore": [{"reason": "x"}]}, "id must not be empty"),
     ],
 )
 def test_bad_criteria_dicts_name_the_field(data: dict[str, object], field: str) -> None:
