@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.support.docker_env",
+    "tests.support.fault_proxy",
     "tests.support.fake_scanners",
     "tests.support.images",
     "tests.support.registry",

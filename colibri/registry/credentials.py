@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -277,23 +278,38 @@ def run_credential_helper(
 def _run(
     executable: str, program: str, address: str, timeout: float, environ: Mapping[str, str]
 ) -> subprocess.CompletedProcess[bytes]:
+    """Run the helper in its own session (no TTY to prompt on); kill its group on timeout."""
     logger.debug("asking %s for %s", program, address)
     try:
-        return subprocess.run(
+        process = subprocess.Popen(
             [executable, "get"],
-            input=address.encode(),
-            capture_output=True,
-            timeout=timeout,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=dict(environ),
-            start_new_session=True,  # no controlling TTY: a helper cannot prompt
-            check=False,
+            start_new_session=True,
         )
+    except OSError as exc:
+        raise CredentialError(f"cannot run {program}: {exc.strerror}") from None
+    try:
+        stdout, stderr = process.communicate(address.encode(), timeout=timeout)
     except subprocess.TimeoutExpired:
+        _kill_group(process)
         error = CredentialError(f"{program} get timed out after {timeout:g} s for {address}")
         error.transient = True
         raise error from None
-    except OSError as exc:
-        raise CredentialError(f"cannot run {program}: {exc.strerror}") from None
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        process.kill()
+    try:
+        process.communicate(timeout=2)
+    except subprocess.TimeoutExpired:  # a grandchild left its group and holds the pipes
+        logger.warning("credential helper %s left processes behind", process.args)
 
 
 def _parse_helper_output(stdout: bytes, program: str, address: str) -> Credential | None:

@@ -301,7 +301,14 @@ def redirect_target(reply: Reply) -> str | None:
     location: str | None = reply.headers.get("location")
     if reply.status not in REDIRECT_STATUSES or not location:
         return None
-    return urljoin(reply.url, location)
+    try:
+        target = urljoin(reply.url, location)
+        parts = urlsplit(target)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RegistryProtocolError(f"{reply.url} redirects to an invalid URL {location[:200]!r}")
+    return target
 
 
 def without_authorization(headers: Mapping[str, str]) -> dict[str, str]:
