@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     engine_concurrency: int = Field(8, ge=1, le=64)
     engine_timeout: float = Field(60.0, gt=0, le=3600)
     log_level: str = "WARNING"
+    environment: str = Field("local", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    health_timeout: float = Field(120.0, gt=0, le=3600)
+    stability_window: float = Field(10.0, ge=0, le=3600)
+    probe_timeout: float = Field(30.0, gt=0, le=3600)
+    failpoint: str | None = None
 
     @field_validator("insecure_registries", mode="before")
     @classmethod

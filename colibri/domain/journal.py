@@ -83,6 +83,7 @@ class NewRun:
     old_image_id: str | None = None
     old_digest: str | None = None
     new_digest: str | None = None
+    run_id: str | None = None  # chosen by the caller when it must lock before the row exists
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +132,34 @@ class RunRecord:
 
     def reached(self, step: Step) -> bool:
         return any(record.step is step for record in self.steps)
+
+    def as_dict(self, *, with_data: bool = False) -> dict[str, Any]:
+        """The JSON form used by ``colibri history`` and the API. Step data (which holds the
+        old container's full inspect) only when asked for."""
+        return {
+            "id": self.id,
+            "environment": self.environment,
+            "container": self.container_name,
+            "container_id": self.container_id,
+            "image": self.image,
+            "status": self.status.value,
+            "trigger": self.trigger,
+            "dry_run": self.dry_run,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "old_image_id": self.old_image_id,
+            "new_image_id": self.new_image_id,
+            "old_digest": self.old_digest,
+            "new_digest": self.new_digest,
+            "reason": self.reason,
+            "downtime_ms": self.downtime_ms,
+            "steps": [
+                {"seq": s.seq, "step": s.step.value, "at": s.at.isoformat()}
+                | ({"data": dict(s.data)} if with_data else {})
+                for s in self.steps
+            ],
+            "logs": [
+                {"at": at.isoformat(), "level": level, "message": message}
+                for at, level, message in self.logs
+            ],
+        }

@@ -68,6 +68,7 @@ class Container:
     image_id: str
     labels: Mapping[str, str] = field(default_factory=dict)
     state: str = "running"
+    network_mode: str = ""
 
     @property
     def running(self) -> bool:

@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from colibri.domain.gate import GateRequest, GateVerdict
+from colibri.domain.health import Probe
 from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
 from colibri.domain.model import Container, Descriptor, LocalImage, RemoteManifest
 from colibri.domain.refs import ImageRef
 from colibri.domain.scanning import ScannerInfo, ScanReport
 
-__all__ = ["Clock", "Engine", "Journal", "Registry", "Scanner"]
+__all__ = ["Clock", "Engine", "Gate", "Journal", "Prober", "Registry", "Scanner"]
 
 
 class Engine(Protocol):
@@ -38,6 +40,53 @@ class Engine(Protocol):
 
     def inspect_image(self, name_or_id: str) -> LocalImage | None:
         """The image by ID or reference, or ``None`` when the daemon has no such image."""
+        ...
+
+    def inspect_image_raw(self, name_or_id: str) -> Mapping[str, Any] | None:
+        """The raw ``docker image inspect`` document, or ``None``."""
+        ...
+
+    def pull(
+        self,
+        repository: str,
+        digest: str,
+        *,
+        platform: str | None = None,
+        auth: Mapping[str, str] | None = None,
+    ) -> None:
+        """Pull ``repository@digest``, reading the whole stream. Raises ``PullFailed``."""
+        ...
+
+    def tag_image(self, image_id: str, repository: str, tag: str) -> None:
+        """Point ``repository:tag`` at ``image_id``."""
+        ...
+
+    def create_container(self, body: Mapping[str, Any], name: str) -> str:
+        """Create a container from a raw create body; return its ID."""
+        ...
+
+    def connect_network(self, network: str, container_id: str, endpoint: Mapping[str, Any]) -> None:
+        """Connect a created container to one more network with its endpoint settings."""
+        ...
+
+    def rename_container(self, container_id: str, name: str) -> None: ...
+
+    def stop_container(self, container_id: str, timeout: int | None = None) -> None:
+        """Stop with the container's stop signal, waiting ``timeout`` seconds before SIGKILL."""
+        ...
+
+    def start_container(self, container_id: str) -> None: ...
+
+    def restart_container(self, container_id: str, timeout: int | None = None) -> None: ...
+
+    def remove_container(self, container_id: str, *, force: bool = False) -> None:
+        """Remove a container, keeping its volumes."""
+        ...
+
+    def remove_image(self, image_id: str) -> None: ...
+
+    def containers_using_image(self, image_id: str) -> list[str]:
+        """IDs of the containers (any state) created from ``image_id``."""
         ...
 
 
@@ -148,7 +197,6 @@ class Clock(Protocol):
         ...
 
 
-
 class Journal(Protocol):
     """Durable record of update runs, and the per-container update locks.
 
@@ -218,4 +266,22 @@ class Journal(Protocol):
 
     def lock_holder(self, key: str) -> LockOwner | None:
         """The current holder of a live lock, if any."""
+        ...
+
+
+class Gate(Protocol):
+    """Decides whether a pulled candidate image may replace the running one."""
+
+    def evaluate(self, request: GateRequest) -> GateVerdict:
+        """Never raises for a scanner or signature failure: that is a verdict (fail closed
+        unless configured otherwise)."""
+        ...
+
+
+class Prober(Protocol):
+    """Checks a started container from outside (``colibri.probe`` label)."""
+
+    def probe(self, address: str, probe: Probe, timeout: float) -> str | None:
+        """Try ``probe`` against ``address`` (the container's IP); ``None`` on success, else
+        what went wrong."""
         ...

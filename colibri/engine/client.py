@@ -190,6 +190,7 @@ class DockerEngine:
             image_id=image_id,
             labels=dict(summary.get("Labels") or {}),
             state=str(summary.get("State") or ""),
+            network_mode=str((summary.get("HostConfig") or {}).get("NetworkMode") or ""),
         )
 
 
@@ -204,6 +205,7 @@ def container_from_inspect(raw: Mapping[str, Any]) -> Container:
         image_id=str(raw.get("Image") or ""),
         labels=dict(config.get("Labels") or {}),
         state=str(state.get("Status") or ""),
+        network_mode=str((raw.get("HostConfig") or {}).get("NetworkMode") or ""),
     )
 
 

@@ -1,1 +1,1 @@
-"""colibri.update"""
+"""The update transaction: executor, verification, crash recovery."""

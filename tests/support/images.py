@@ -23,13 +23,55 @@ from tests.support.docker_env import SESSION_LABEL
 
 BUSYBOX_PATHS = ("/bin/busybox", "/usr/bin/busybox")
 APPLETS = (
-    "sh", "ash", "cat", "echo", "sleep", "ls", "mkdir", "touch", "rm", "true", "false", "kill",
-    "ps", "env", "test", "printf", "id", "nc", "httpd", "wget", "grep", "head", "tail", "date",
-    "hostname", "ip", "ifconfig", "mount", "df", "wc", "tr", "sed", "awk", "stat", "chmod",
-    "whoami", "uname", "pidof", "xargs", "seq", "dd", "cut", "sort", "timeout",
+    "sh",
+    "ash",
+    "cat",
+    "echo",
+    "sleep",
+    "ls",
+    "mkdir",
+    "touch",
+    "rm",
+    "true",
+    "false",
+    "kill",
+    "ps",
+    "env",
+    "test",
+    "printf",
+    "id",
+    "nc",
+    "httpd",
+    "wget",
+    "grep",
+    "head",
+    "tail",
+    "date",
+    "hostname",
+    "ip",
+    "ifconfig",
+    "mount",
+    "df",
+    "wc",
+    "tr",
+    "sed",
+    "awk",
+    "stat",
+    "chmod",
+    "whoami",
+    "uname",
+    "pidof",
+    "xargs",
+    "seq",
+    "dd",
+    "cut",
+    "sort",
+    "timeout",
 )
-PASSWD = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n" \
+PASSWD = (
+    b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
     b"app:x:1000:1000:app:/home/app:/bin/sh\n"
+)
 GROUP = b"root:x:0:\nnogroup:x:65534:\napp:x:1000:\nextra:x:2000:app\n"
 
 
@@ -50,8 +92,9 @@ def _exists(path: str) -> bool:
         return False
 
 
-def rootfs_tar(marker: str, extra_files: dict[str, bytes] | None = None,
-               skip_applets: Sequence[str] = ()) -> bytes:
+def rootfs_tar(
+    marker: str, extra_files: dict[str, bytes] | None = None, skip_applets: Sequence[str] = ()
+) -> bytes:
     """A tar of a minimal busybox root filesystem with ``/colibri-marker`` = ``marker``."""
     buffer = io.BytesIO()
     binary = busybox_binary()

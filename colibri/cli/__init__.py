@@ -1,0 +1,36 @@
+"""The ``colibri`` command (Typer + Rich).
+
+Commands live one per module; this module assembles them and owns the exit codes.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from colibri.cli import check as check_command
+from colibri.cli import history as history_command
+from colibri.cli import update as update_command
+from colibri.cli.common import EXIT_CODES_HELP
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="colibri",
+    help="Keeps running containers on their newest image, and never loses one.",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.command("check", epilog=EXIT_CODES_HELP)(check_command.check)
+app.command("update", epilog=f"{EXIT_CODES_HELP} {update_command.FAILPOINTS_HELP}")(
+    update_command.update
+)
+app.command("recover")(history_command.recover)
+app.command("history")(history_command.history)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

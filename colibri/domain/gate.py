@@ -1,0 +1,33 @@
+"""The gate between pulling a candidate image and running it (signature, vulnerabilities)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from colibri.domain.refs import ImageRef
+
+__all__ = ["GateRequest", "GateVerdict"]
+
+
+@dataclass(frozen=True, slots=True)
+class GateRequest:
+    """The candidate, exactly as pulled, and what runs now (for "not worse than" rules)."""
+
+    ref: ImageRef
+    digest: str
+    image_id: str
+    running_digest: str | None
+    running_image_id: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GateVerdict:
+    """``allowed`` False blocks the update; ``reason`` says why, ``details`` what was found."""
+
+    allowed: bool
+    reason: str = ""
+    warnings: tuple[str, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)

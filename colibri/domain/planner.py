@@ -1,0 +1,77 @@
+"""In what order to update containers, and which containers depend on an updated one.
+
+A container depends on another when it shares its network namespace
+(``network_mode: container:<x>``) or names it in the ``colibri.depends-on`` label (a
+comma-separated list of container names). Dependencies are updated first; after an update,
+namespace sharers must be recreated (their namespace died with the old container) and
+``depends-on`` dependents restarted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from colibri.domain.model import Container
+
+__all__ = ["DEPENDS_ON_LABEL", "Dependents", "dependencies_of", "dependents_of", "update_order"]
+
+DEPENDS_ON_LABEL = "colibri.depends-on"
+
+
+@dataclass(frozen=True)
+class Dependents:
+    """Containers to recreate (shared namespace) and to restart (declared dependency)."""
+
+    recreate: tuple[Container, ...] = ()
+    restart: tuple[Container, ...] = ()
+
+
+def dependencies_of(container: Container) -> set[str]:
+    """Names or IDs of the containers ``container`` depends on."""
+    found = {
+        name.strip().lstrip("/")
+        for name in container.labels.get(DEPENDS_ON_LABEL, "").split(",")
+        if name.strip()
+    }
+    if container.network_mode.startswith("container:"):
+        found.add(container.network_mode.removeprefix("container:"))
+    return found
+
+
+def _refers_to(reference: str, target: Container) -> bool:
+    return reference == target.name or (len(reference) >= 12 and target.id.startswith(reference))
+
+
+def dependents_of(target: Container, containers: Iterable[Container]) -> Dependents:
+    """Who must follow when ``target`` is replaced."""
+    recreate: list[Container] = []
+    restart: list[Container] = []
+    for other in containers:
+        if other.id == target.id:
+            continue
+        shared = other.network_mode.removeprefix("container:")
+        if other.network_mode.startswith("container:") and _refers_to(shared, target):
+            recreate.append(other)
+        elif any(_refers_to(name, target) for name in dependencies_of(other)):
+            restart.append(other)
+    return Dependents(tuple(recreate), tuple(restart))
+
+
+def update_order(containers: Sequence[Container]) -> list[Container]:
+    """Dependencies before dependents (stable otherwise; cycles keep their input order)."""
+    remaining = list(containers)
+    ordered: list[Container] = []
+    while remaining:
+        ready = [c for c in remaining if not _waits_for(c, remaining)]
+        batch = ready or remaining[:1]
+        ordered.extend(batch)
+        remaining = [c for c in remaining if c not in batch]
+    return ordered
+
+
+def _waits_for(container: Container, pending: Sequence[Container]) -> bool:
+    needs = dependencies_of(container)
+    return any(
+        other.id != container.id and any(_refers_to(n, other) for n in needs) for other in pending
+    )

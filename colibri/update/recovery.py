@@ -1,0 +1,146 @@
+"""Finish or undo every interrupted update (``colibri recover``, and the start of ``update``
+and ``serve``).
+
+A run is interrupted when its row is still ``running`` and nobody alive holds its container's
+lock: its process died (same host, PID gone) or its lock expired. The decision is
+:func:`colibri.domain.recovery.plan_recovery`; this module observes the daemon and applies it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+
+from colibri.domain.journal import LockOwner, RunRecord, RunStatus, Step
+from colibri.domain.ports import Engine, Journal
+from colibri.domain.recovery import Observed, RecoveryAction, Seen, plan_recovery
+from colibri.errors import ColibriError, EngineNotFound, LockHeld
+from colibri.update.verify import Verifier
+
+__all__ = ["Recoverer", "RecoveryOutcome"]
+
+log = logging.getLogger(__name__)
+
+LOCK_TTL_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class RecoveryOutcome:
+    run_id: str
+    container: str
+    status: RunStatus | None
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "container": self.container,
+            "status": self.status.value if self.status else None,
+            "reason": self.reason,
+        }
+
+
+class Recoverer:
+    def __init__(
+        self, engine: Engine, journal: Journal, verifier: Verifier, *, environment: str
+    ) -> None:
+        self.engine = engine
+        self.journal = journal
+        self.verifier = verifier
+        self.environment = environment
+
+    def recover_all(self) -> list[RecoveryOutcome]:
+        """Recover every interrupted run of this environment, oldest first."""
+        return [self.recover(run) for run in self.journal.unfinished_runs(self.environment)]
+
+    def recover(self, run: RunRecord) -> RecoveryOutcome:
+        key = f"{self.environment}/{run.container_name}"
+        owner = LockOwner(run.id, socket.gethostname(), os.getpid())
+        holder = self.journal.lock_holder(key)
+        if holder is not None and _alive(holder):
+            return RecoveryOutcome(run.id, run.container_name, None, "still running elsewhere")
+        if holder is not None:
+            self.journal.release_lock(key, holder)
+        try:
+            self.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)
+        except LockHeld as exc:
+            return RecoveryOutcome(run.id, run.container_name, None, str(exc))
+        try:
+            return self._recover_locked(run)
+        finally:
+            self.journal.release_lock(key, owner)
+
+    def _recover_locked(self, run: RunRecord) -> RecoveryOutcome:
+        plan = plan_recovery(run, self._observe(run))
+        self.journal.record_step(run.id, Step.RECOVER, {"actions": [a.kind for a in plan.actions]})
+        try:
+            for action in plan.actions:
+                self._apply(action)
+            self._check_result(run, plan.status)
+        except ColibriError as exc:
+            message = f"recovery failed: {exc}"
+            self.journal.log(run.id, "ERROR", message)
+            log.error("%s: %s", run.container_name, message)
+            return RecoveryOutcome(run.id, run.container_name, None, message)
+        self.journal.record_step(run.id, Step.DONE, {"status": plan.status.value})
+        self.journal.finish_run(run.id, plan.status, reason=plan.reason)
+        log.warning("recovered %s: %s (%s)", run.container_name, plan.status.value, plan.reason)
+        return RecoveryOutcome(run.id, run.container_name, plan.status, plan.reason)
+
+    def _observe(self, run: RunRecord) -> Observed:
+        stop = run.step_data(Step.STOP)
+        create = run.step_data(Step.CREATE)
+        old = self._seen(run.container_id)
+        new = self._seen(str(stop.get("new_id") or "")) or self._seen(
+            str(create.get("temp_name") or "")
+        )
+        if new is not None and old is not None and new.id == old.id:
+            new = None
+        return Observed(old=old, new=new)
+
+    def _seen(self, name_or_id: str) -> Seen | None:
+        if not name_or_id:
+            return None
+        try:
+            container = self.engine.get_container(name_or_id)
+        except EngineNotFound:
+            return None
+        return Seen(container.id, container.name, container.state in {"running", "restarting"})
+
+    def _apply(self, action: RecoveryAction) -> None:
+        log.info("recovery: %s %s %s", action.kind, action.target[:19], action.name)
+        if action.kind == "remove":
+            self.engine.remove_container(action.target, force=True)
+        elif action.kind == "rename":
+            self.engine.rename_container(action.target, action.name)
+        elif action.kind == "start":
+            self.engine.start_container(action.target)
+        elif action.kind == "retag":
+            repository, _, tag = action.name.rpartition(":")
+            self.engine.tag_image(action.target, repository, tag)
+
+    def _check_result(self, run: RunRecord, status: RunStatus) -> None:
+        """Afterwards the name must exist, and run if the container ran before."""
+        if not run.reached(Step.CREATE) and status is RunStatus.FAILED:
+            return
+        container = self.engine.get_container(run.container_name)
+        if run.step_data(Step.SNAPSHOT).get("was_running", True):
+            self.verifier.verify_running(container.id)
+
+
+def _alive(owner: LockOwner) -> bool:
+    """Whether a lock holder still runs. Another host's process counts as alive: only the
+    lock's expiry can say it is gone."""
+    if owner.hostname != socket.gethostname():
+        return True
+    if owner.pid == os.getpid():
+        return True  # another thread of this process (``serve``) is running it
+    try:
+        os.kill(owner.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

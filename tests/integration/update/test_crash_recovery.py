@@ -1,0 +1,91 @@
+"""Kill ``colibri update`` at every step (and at random moments); ``colibri recover`` must
+leave exactly one container with the name, running, and nothing temporary behind."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import signal
+import time
+
+import docker
+import pytest
+
+from tests.support.docker_env import DockerTracker
+from tests.support.scenario import ColibriCli, Published, Publisher
+
+pytestmark = pytest.mark.docker
+
+OPT_IN = {"colibri.enable": "true"}
+STEPS = ["resolve", "pull", "gate", "snapshot", "create", "stop", "rename_old", "rename_new",
+         "start", "verify", "commit"]
+
+
+@pytest.fixture(scope="module")
+def versions(docker_api: docker.APIClient, image_factory, registry, session_prefix: str):
+    publisher = Publisher(docker_api, image_factory, registry)
+    repo = f"{session_prefix}/crash-{secrets.token_hex(2)}"
+    v1 = publisher.publish(repo, "1")
+    publisher.pull(v1)
+    v2 = publisher.publish(repo, "1")
+    publisher.forget(v2)
+    publisher.api.tag(v1.image_id, v1.repository, "1")
+    return v1, v2
+
+
+def assert_recovered(
+    client: docker.DockerClient, name: str, allowed: set[str], v1: Published
+) -> str:
+    """Exactly one container named ``name``, running; no -colibri- leftovers; the local tag
+    names the image that runs. Returns the marker of the image it runs."""
+    everything = client.containers.list(all=True)
+    same = [c for c in everything if c.name == name]
+    leftovers = [c.name for c in everything if c.name.startswith(f"{name}-colibri-")]
+    assert len(same) == 1 and not leftovers, (same, leftovers)
+    container = same[0]
+    assert container.status == "running", container.status
+    code, output = container.exec_run(["cat", "/colibri-marker"])
+    marker = output.decode().strip()
+    assert marker in allowed
+    if marker == v1.marker:
+        assert client.images.get(v1.ref).id == v1.image_id
+    return marker
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_crash_after_each_step_is_recovered(
+    step: str, versions: tuple[Published, Published], docker_tracker: DockerTracker,
+    colibri: ColibriCli, docker_client: docker.DockerClient,
+) -> None:
+    v1, v2 = versions
+    docker_client.api.tag(v1.image_id, v1.repository, "1")
+    old = docker_tracker.run(v1.ref, f"crash-{step}", labels=OPT_IN)
+    crashed = colibri.run("update", old.name, "--format", "json", COLIBRI_FAILPOINT=step)
+    assert crashed.returncode == 137, (crashed.stdout, crashed.stderr)
+    recovered = colibri.json("recover")
+    assert [r["status"] for r in recovered] in (["updated"], ["rolled_back"], ["failed"])
+    expected = v2.marker if step == "commit" else v1.marker
+    assert assert_recovered(docker_client, old.name, {expected}, v1) == expected
+    [run] = colibri.json("history", old.name)
+    assert run["status"] == recovered[0]["status"]
+    assert "recover" in [s["step"] for s in run["steps"]]
+    assert colibri.json("recover") == []
+
+
+def test_sigkill_at_random_moments_never_loses_the_container(
+    versions: tuple[Published, Published], docker_tracker: DockerTracker, colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+) -> None:
+    v1, v2 = versions
+    rng = random.Random(20261123)
+    for attempt in range(6):
+        docker_client.api.tag(v1.image_id, v1.repository, "1")
+        old = docker_tracker.run(v1.ref, f"kill{attempt}", labels=OPT_IN)
+        process = colibri.start("update", old.name)
+        time.sleep(rng.uniform(0.3, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        colibri.run("recover")
+        assert_recovered(docker_client, old.name, {v1.marker, v2.marker}, v1)
+        old_same = docker_client.containers.get(old.name)
+        old_same.remove(force=True)

@@ -1,0 +1,163 @@
+"""After an update (or a rollback) the container is the same container: every ``docker run``
+option survives, and the data in its named and anonymous volumes is still there."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from tests.support.docker_env import SESSION_LABEL, DockerTracker
+from tests.support.registry import free_port
+from tests.support.scenario import ColibriCli, Publisher
+
+pytestmark = pytest.mark.docker
+
+# Fields that must differ after a successful update, and why:
+# Id/Created/State/RestartCount/paths: a new container; Image and Config.Image: the new image.
+VOLATILE = ("Id", "Created", "State", "Image", "ResolvConfPath", "HostnamePath", "HostsPath",
+            "LogPath", "RestartCount", "ExecIDs", "GraphDriver", "SizeRw", "SizeRootFs")
+
+
+def comparable(inspect: dict[str, Any], *, anonymous: set[str]) -> dict[str, Any]:
+    """The inspect document without what must change. Anonymous volumes are re-attached by
+    name, so their entries in Binds are removed before comparing."""
+    doc = copy.deepcopy(inspect)
+    short_id = doc["Id"][:12]
+    for key in VOLATILE:
+        doc.pop(key, None)
+    doc["Config"].pop("Image")
+    doc["HostConfig"]["Binds"] = sorted(
+        bind for bind in doc["HostConfig"]["Binds"] or [] if bind.split(":")[0] not in anonymous
+    )
+    doc["Mounts"] = sorted(doc["Mounts"], key=lambda mount: mount["Destination"])
+    networks = {}
+    for name, settings in doc["NetworkSettings"]["Networks"].items():
+        networks[name] = {
+            "IPAMConfig": settings.get("IPAMConfig"),
+            "Aliases": sorted(a for a in settings.get("Aliases") or [] if a != short_id),
+            "Links": settings.get("Links"),
+            "IPAddress": settings.get("IPAddress"),
+            "MacAddress": settings.get("MacAddress"),
+            "DriverOpts": settings.get("DriverOpts"),
+        }
+    doc["NetworkSettings"] = {"Networks": networks, "Ports": doc["NetworkSettings"]["Ports"]}
+    return doc
+
+
+def docker_cli(*args: str) -> str:
+    done = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"docker {' '.join(args)}: {done.stderr}"
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def full_container(
+    docker_tracker: DockerTracker, publisher: Publisher, session_prefix: str, tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> dict[str, Any]:
+    """A container created with as many ``docker run`` options as this daemon supports, from
+    v1 of an image whose v2 (``broken`` param: exits at once) waits upstream."""
+    repo = f"{session_prefix}/fidelity-{secrets.token_hex(2)}"
+    v1 = publisher.publish(repo, "1")
+    publisher.pull(v1)
+    broken = getattr(request, "param", False)
+    v2 = publisher.publish(repo, "1", cmd=["false"] if broken else ("sleep", "3600"))
+    publisher.forget(v2)
+    publisher.api.tag(v1.image_id, v1.repository, "1")
+    subnet = secrets.randbelow(200) + 20
+    net1 = docker_tracker.network("front", ipam=docker.types.IPAMConfig(
+        pool_configs=[docker.types.IPAMPool(subnet=f"10.{subnet}.1.0/24")]))
+    net2 = docker_tracker.network("back", ipam=docker.types.IPAMConfig(
+        pool_configs=[docker.types.IPAMPool(subnet=f"10.{subnet}.2.0/24")]))
+    named = docker_tracker.volume("named")
+    host_dir = tmp_path / "conf"
+    host_dir.mkdir()
+    (host_dir / "settings").write_text("from the host\n")
+    name = docker_tracker.name("full")
+    tcp_port, udp_port = free_port(), free_port()
+    docker_cli(
+        "run", "-d", "--name", name,
+        "--label", f"{SESSION_LABEL}={session_prefix}", "--label", "colibri.enable=true",
+        "--label", "com.docker.compose.project=demo", "--label", "com.docker.compose.service=web",
+        "--label", "team=ops",
+        "-e", "A=1", "-e", "B=two words",
+        "--user", "1000:1000", "--group-add", "2000", "--workdir", "/tmp",
+        "--entrypoint", "/bin/sh",
+        "--hostname", "web", "--domainname", "example.test",
+        "--network", net1.name, "--network-alias", "web-a", "--ip", f"10.{subnet}.1.10",
+        "--mac-address", "02:42:0a:00:01:0a",
+        "-p", f"127.0.0.1:{tcp_port}:80/tcp", "-p", f"127.0.0.1:{udp_port}:53/udp",
+        "-v", f"{named.name}:/data", "-v", f"{host_dir}:/conf:ro", "-v", "/anon",
+        "--tmpfs", "/run/t:size=1m",
+        "--restart", "on-failure:3",
+        "--health-cmd", "true", "--health-interval", "1s", "--health-retries", "2",
+        "--cap-add", "NET_ADMIN", "--cap-drop", "MKNOD",
+        "--security-opt", "no-new-privileges",
+        "--sysctl", "net.ipv4.ip_unprivileged_port_start=0",
+        "--ulimit", "nofile=1024:2048",
+        "--memory", "64m", "--cpus", "0.5", "--pids-limit", "100",
+        "--device", "/dev/null:/dev/mynull",
+        "--dns", "10.0.0.53", "--dns-search", "example.test", "--add-host", "db.internal:10.0.0.5",
+        "--log-driver", "json-file", "--log-opt", "max-size=1m", "--log-opt", "max-file=2",
+        "--init", "--read-only", "--shm-size", "32m",
+        "--stop-signal", "SIGINT", "--stop-timeout", "5",
+        v1.ref, "-c", "exec sleep 3600",
+    )
+    docker_cli("network", "connect", "--alias", "web-b", "--ip", f"10.{subnet}.2.10",
+               net2.name, name)
+    docker_cli("exec", "-u", "0", name, "sh", "-c",
+               "echo named-data > /data/f && echo anon-data > /anon/f")
+    return {"name": name, "v1": v1, "v2": v2}
+
+
+def volume_data(client: docker.DockerClient, name: str) -> tuple[str, str]:
+    container = client.containers.get(name)
+    named = container.exec_run(["cat", "/data/f"]).output.decode().strip()
+    anonymous = container.exec_run(["cat", "/anon/f"]).output.decode().strip()
+    return named, anonymous
+
+
+def anonymous_volumes(inspect: dict[str, Any]) -> set[str]:
+    return {m["Name"] for m in inspect["Mounts"] if m["Type"] == "volume"
+            and len(m.get("Name", "")) == 64}
+
+
+def test_an_update_keeps_every_setting_and_the_data(
+    full_container: dict[str, Any], colibri: ColibriCli, docker_api: docker.APIClient,
+    docker_client: docker.DockerClient,
+) -> None:
+    name, v1, v2 = full_container["name"], full_container["v1"], full_container["v2"]
+    before = docker_api.inspect_container(name)
+    [outcome] = colibri.json("update", name)
+    assert outcome["status"] == "updated", outcome
+    after = docker_api.inspect_container(name)
+    assert after["Id"] != before["Id"]
+    assert after["Config"]["Image"] == f"{v1.repository}:1@{v2.digest}"
+    anonymous = anonymous_volumes(before)
+    assert anonymous and anonymous == anonymous_volumes(after)
+    assert comparable(after, anonymous=anonymous) == comparable(before, anonymous=anonymous)
+    assert volume_data(docker_client, name) == ("named-data", "anon-data")
+    assert after["State"]["Health"]["Status"] == "healthy"
+
+
+@pytest.mark.parametrize("full_container", [True], indirect=True)
+def test_a_rollback_leaves_the_same_container_with_its_data(
+    full_container: dict[str, Any], colibri: ColibriCli, docker_api: docker.APIClient,
+    docker_client: docker.DockerClient,
+) -> None:
+    name = full_container["name"]
+    before = docker_api.inspect_container(name)
+    [outcome] = colibri.json("update", name, expect=(4,))
+    assert outcome["status"] == "rolled_back", outcome
+    after = docker_api.inspect_container(name)
+    assert after["Id"] == before["Id"]
+    anonymous = anonymous_volumes(before)
+    assert comparable(after, anonymous=anonymous) == comparable(before, anonymous=anonymous)
+    assert after["State"]["Running"]
+    assert volume_data(docker_client, name) == ("named-data", "anon-data")

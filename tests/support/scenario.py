@@ -1,0 +1,139 @@
+"""Images published to a local registry the way upstream publishes them, and the CLI run as
+users run it (a subprocess), for end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from tests.support.images import ImageFactory
+from tests.support.registry import RegistryServer
+
+
+@dataclass(frozen=True)
+class Published:
+    """An image as the registry has it: ``ref`` is ``host/repo:tag``."""
+
+    ref: str
+    repository: str
+    tag: str
+    digest: str
+    image_id: str
+    marker: str
+
+
+class Publisher:
+    """Builds images and publishes them, leaving the daemon as a user's daemon would be: it
+    has what was pulled, not what upstream built."""
+
+    def __init__(self, api: docker.APIClient, images: ImageFactory, registry: RegistryServer):
+        self.api = api
+        self.images = images
+        self.registry = registry
+
+    def publish(self, repository: str, tag: str, **build: Any) -> Published:
+        built = self.images.build(f"{self.images.prefix}-build/{secrets.token_hex(4)}:b", **build)
+        digest = self.registry.push(self.api, built.id, repository, tag)
+        return Published(
+            self.registry.ref(repository, tag),
+            f"{self.registry.host}/{repository}",
+            tag,
+            digest,
+            built.id,
+            built.marker,
+        )
+
+    def pull(self, published: Published) -> None:
+        """What a user does: pull the tag (records the RepoDigest)."""
+        self.api.pull(published.repository, tag=published.tag)
+
+    def forget(self, published: Published) -> None:
+        """Remove upstream's build from the daemon (as if it was built elsewhere)."""
+        for ref in (published.ref, *self._build_tags(published.image_id)):
+            try:
+                self.api.remove_image(ref, force=False, noprune=False)
+            except docker.errors.APIError:
+                pass
+
+    def _build_tags(self, image_id: str) -> list[str]:
+        try:
+            return [t for t in self.api.inspect_image(image_id)["RepoTags"] if "-build/" in t]
+        except docker.errors.APIError:
+            return []
+
+
+@pytest.fixture
+def publisher(
+    docker_api: docker.APIClient, image_factory: ImageFactory, registry: RegistryServer
+) -> Publisher:
+    return Publisher(docker_api, image_factory, registry)
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.stdout)
+        except json.JSONDecodeError as exc:
+            raise AssertionError(f"not JSON: {self.stdout!r}\nstderr: {self.stderr}") from exc
+
+
+class ColibriCli:
+    """Runs ``python -m colibri`` in a subprocess with its own data and Docker config dirs."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.data_dir = workdir / "data"
+        self.docker_config = workdir / "docker-config"
+        self.docker_config.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "COLIBRI_DATA_DIR": str(self.data_dir),
+            "COLIBRI_DOCKER_CONFIG": str(self.docker_config),
+            "COLIBRI_STABILITY_WINDOW": "1",
+            "COLIBRI_HEALTH_TIMEOUT": "20",
+            "COLIBRI_LOG_LEVEL": "INFO",
+            "COLUMNS": "250",
+        }
+        self.env.pop("COLIBRI_FAILPOINT", None)
+
+    def run(self, *args: str, timeout: float = 120, **env: str) -> CliResult:
+        return self._finish(self.start(*args, **env), timeout)
+
+    def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "colibri", *args],
+            env={**self.env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+
+    @staticmethod
+    def _finish(process: subprocess.Popen[str], timeout: float) -> CliResult:
+        stdout, stderr = process.communicate(timeout=timeout)
+        return CliResult(process.returncode, stdout, stderr)
+
+    def json(self, *args: str, expect: Sequence[int] = (0,), **env: str) -> Any:
+        result = self.run(*args, "--format", "json", **env)
+        assert result.returncode in expect, (result.returncode, result.stdout, result.stderr)
+        return result.json()
+
+
+@pytest.fixture
+def colibri(tmp_path: Path) -> Iterator[ColibriCli]:
+    yield ColibriCli(tmp_path)
