@@ -1,0 +1,66 @@
+"""``make_store``: what the composition root calls to get a migrated, ready store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from colibri.domain.ports import Clock
+from colibri.store.db import make_engine, make_session_factory
+from colibri.store.journal import SqlJournal
+from colibri.store.migrate import upgrade, upgrade_engine
+from colibri.store.scans import ScanRecords
+from colibri.store.urls import is_sqlite, normalise_url, sqlite_path
+
+__all__ = ["Store", "make_store"]
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """The repositories on one database, and the engine they share (close it at exit)."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    journal: SqlJournal
+    scans: ScanRecords
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) -> Store:
+    """Open the database at ``url``, migrate it to the newest schema, return its repositories.
+
+    ``url`` is ``Settings.effective_database_url``. Raises ``StoreError`` (never showing the
+    password) when the URL is invalid or the database cannot be reached or migrated.
+    ``migrate=False`` skips the migration, for tools that must not change the schema.
+    """
+    parsed = normalise_url(url)
+    in_memory = is_sqlite(parsed) and sqlite_path(parsed) is None
+    if migrate and not in_memory:
+        upgrade(url)
+    engine = make_engine(parsed)
+    if migrate and in_memory:
+        upgrade_engine(engine)
+    sessions = make_session_factory(engine)
+    return Store(
+        engine=engine,
+        sessions=sessions,
+        journal=SqlJournal(sessions, clock),
+        scans=ScanRecords(sessions),
+    )

@@ -1,0 +1,131 @@
+"""The tables, as SQLAlchemy 2 typed declarative classes.
+
+These rows never leave the store: repositories turn them into the domain's frozen dataclasses
+(``colibri.domain.journal``). The schema itself is created and evolved only by the Alembic
+migrations in ``colibri/store/migrations``; a test checks that the two agree.
+
+Conventions, so that later migrations stay easy:
+
+- every constraint and index has a deterministic name (``NAMING_CONVENTION``), which Alembic's
+  batch mode needs to alter SQLite tables;
+- enumerations are stored as short strings, not database enums, so adding a value needs no
+  migration;
+- times are :class:`~colibri.store.types.UtcDateTime`, documents are ``JSON``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from colibri.store.types import UtcDateTime
+
+__all__ = ["Base", "LockRow", "RunLogRow", "RunRow", "RunStepRow", "ScanRecordRow"]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(32)
+NAME = String(255)
+DIGEST = String(255)
+
+
+class Base(DeclarativeBase):
+    """Declarative base holding the metadata Alembic compares against."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+
+
+class RunRow(Base):
+    """One update of one container (``colibri.domain.journal.RunRecord``)."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index("ix_runs_started_at", "started_at"),
+        Index("ix_runs_environment_container", "environment", "container_name", "started_at"),
+        Index("ix_runs_container", "container_name", "started_at"),
+        Index("ix_runs_status", "status", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    environment: Mapped[str] = mapped_column(NAME)
+    container_name: Mapped[str] = mapped_column(NAME)
+    container_id: Mapped[str] = mapped_column(String(128))
+    image: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    trigger: Mapped[str] = mapped_column(String(64))
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    old_image_id: Mapped[str | None] = mapped_column(String(128))
+    new_image_id: Mapped[str | None] = mapped_column(String(128))
+    old_digest: Mapped[str | None] = mapped_column(DIGEST)
+    new_digest: Mapped[str | None] = mapped_column(DIGEST)
+    reason: Mapped[str] = mapped_column(Text)
+    downtime_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class RunStepRow(Base):
+    """One journal row of a run, numbered from 1 by ``seq``."""
+
+    __tablename__ = "run_steps"
+
+    run_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    step: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    data: Mapped[dict[str, Any]]
+
+
+class RunLogRow(Base):
+    """One log line of a run."""
+
+    __tablename__ = "run_logs"
+    __table_args__ = (Index("ix_run_logs_run", "run_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ID, ForeignKey("runs.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    level: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class LockRow(Base):
+    """A per-key lease: held by ``(run_id, hostname, pid)`` until ``expires_at``."""
+
+    __tablename__ = "locks"
+
+    key: Mapped[str] = mapped_column(NAME, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    hostname: Mapped[str] = mapped_column(NAME)
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class ScanRecordRow(Base):
+    """One vulnerability scan of one image digest by one scanner (good or failed)."""
+
+    __tablename__ = "scan_records"
+    __table_args__ = (Index("ix_scan_records_lookup", "digest", "scanner", "status", "scanned_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(DIGEST)
+    scanner: Mapped[str] = mapped_column(String(64))
+    scanner_version: Mapped[str] = mapped_column(String(128))
+    db_build: Mapped[str] = mapped_column(String(128))
+    scanned_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    error: Mapped[str] = mapped_column(Text)
