@@ -81,9 +81,9 @@ class ProxyResponse:
     drop: bool = False  # close the connection without an answer
 
 
-@dataclass(frozen=True)
+@dataclass
 class Seen:
-    """One request the proxy received, and what it answered."""
+    """One request the proxy received, and what it answered (``status`` 0 until it has)."""
 
     method: str
     path: str
@@ -292,7 +292,9 @@ class FaultProxy:
         self.port = int(self._server.server_address[1])
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> FaultProxy:
         self._thread.start()
@@ -362,25 +364,26 @@ class FaultProxy:
 
     def handle(self, request: ProxyRequest) -> ProxyResponse:
         fault: Fault = Passthrough()
-        with self._lock:
-            for rule in self._rules:
-                if rule.matches(request):
-                    if rule.times is not None:
-                        rule.times -= 1
-                    fault = rule.fault
-                    break
-        response = fault.apply(self, request)
         seen = Seen(
             request.method,
             request.path,
             request.query,
             request.headers.get("user-agent", ""),
             "authorization" in {k.lower() for k in request.headers},
-            response.status,
-            fault.name,
+            0,
+            "",
         )
         with self._lock:
-            self._seen.append(seen)
+            self._seen.append(seen)  # counted on arrival: a hung request counts too
+            for rule in self._rules:
+                if rule.matches(request):
+                    if rule.times is not None:
+                        rule.times -= 1
+                    fault = rule.fault
+                    break
+        seen.fault = fault.name
+        response = fault.apply(self, request)
+        seen.status = response.status
         return response
 
 

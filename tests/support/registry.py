@@ -278,6 +278,17 @@ def parse_access_log(text: str) -> list[LoggedRequest]:
 # -- images --------------------------------------------------------------------------------------
 
 
+def tiny_layer(marker: str) -> bytes:
+    """An uncompressed layer tar holding only ``/colibri-marker``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        content = marker.encode() + b"\n"
+        info = tarfile.TarInfo("colibri-marker")
+        info.size = len(content)
+        tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
 def gzip_layer(tar: bytes) -> bytes:
     """Deterministic gzip of an uncompressed layer tar."""
     return gzip.compress(tar, compresslevel=6, mtime=0)
@@ -568,16 +579,21 @@ class RegistryServer:
         oci: bool = False,
         pretty: bool = False,
         annotations: Mapping[str, str] | None = None,
+        runnable: bool = True,
     ) -> PushedImage:
         """Push one image manifest with any image config.
 
         ``layers`` are uncompressed tars (default: a fresh busybox rootfs, so the daemon can pull
         and run the image); ``config`` is the image config's ``config`` section (Env, Cmd,
         StopSignal, Healthcheck, Labels...); ``config_bytes`` replaces the whole config
-        document verbatim. ``pretty`` indents the manifest JSON (its digest covers the
-        whitespace). Untagged when ``tag`` is None (push an index's children that way).
+        document verbatim. ``runnable=False`` uses a one-file layer instead of busybox (fast,
+        for tests that never run the image). ``pretty`` indents the manifest JSON (its digest
+        covers the whitespace). Untagged when ``tag`` is None (push an index's children so).
         """
-        tars = list(layers) if layers is not None else [rootfs_tar(secrets.token_hex(8))]
+        if layers is None:
+            marker = secrets.token_hex(8)
+            layers = [rootfs_tar(marker) if runnable else tiny_layer(marker)]
+        tars = list(layers)
         if config_bytes is None:
             diff_ids = [sha256_digest(tar) for tar in tars]
             document = image_config(

@@ -131,7 +131,9 @@ class TokenIssuer:
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
         self.realm = f"http://127.0.0.1:{self.port}/token"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> TokenIssuer:
         self._thread.start()
