@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def _admin_url() -> URL:
 
 def _connect(url: URL) -> psycopg.Connection[tuple[object, ...]]:
     try:
-        return psycopg.connect(_libpq(url), autocommit=True, connect_timeout=5)
+        return psycopg.connect(_libpq(url), autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
         pytest.fail(
             f"PostgreSQL does not answer at {redact(url)} ({exc}); "
@@ -61,15 +62,27 @@ def postgres_database() -> Iterator[str]:
     try:
         yield _libpq(admin.set(database=name))
     finally:
-        with _connect(admin) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        _drop_database(admin, name)
+
+
+def _drop_database(admin: URL, name: str) -> None:
+    """Drop the session's database, retrying while its last connections are going away
+    (``WITH (FORCE)`` waits only 5 s for the backends it terminates)."""
+    statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    for attempt in range(5):
+        try:
+            with _connect(admin) as connection:
+                connection.execute(statement)
+            return
+        except psycopg.OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(1 + attempt)
 
 
 def empty_postgres_schema(url: str) -> None:
     """Drop everything in the ``public`` schema of ``url``'s database."""
-    with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:
         connection.execute("SET lock_timeout = '10s'")
         connection.execute("DROP SCHEMA IF EXISTS public CASCADE")
         connection.execute("CREATE SCHEMA public")
