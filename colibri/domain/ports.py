@@ -95,7 +95,9 @@ class Registry(Protocol):
 
     Implementations authenticate, retry, rate-limit and cache on their own; callers only see
     answers or ``RegistryError`` subclasses (``RegistryUnavailable`` ones, ``RateLimited``
-    included, are transient: report ``deferred``). Safe to call from several threads.
+    included, are transient: report ``deferred``), or ``CredentialError`` when configured
+    credentials cannot be read (``transient`` when a helper timed out). Safe to call from
+    several threads.
     """
 
     def head(self, ref: ImageRef) -> RemoteManifest:

@@ -12,6 +12,16 @@ One instance serves one check run (or is cleared with :meth:`RegistryClient.forg
 
 Every method raises only ``colibri.errors`` classes; the ``registry`` attribute of a
 ``RegistryError`` names the registry it came from.
+
+Decisions worth knowing:
+
+* The first request to a registry host is ``GET /v2/`` (as Docker does): its challenge lets
+  every later request be authorised up front, so a reference costs exactly one HEAD.
+* The quota reserve (``RetryPolicy.rate_limit_reserve``) refuses manifest GETs only: on Docker
+  Hub those are what count as pulls; HEADs, tag lists, referrers and blobs go on.
+* A failed TLS verification or handshake is a plain, non-transient ``RegistryError`` (a
+  trust problem does not fix itself by waiting); network failures and 5xx are transient.
+* Credential-helper failures surface as ``CredentialError`` (transient when it timed out).
 """
 
 from __future__ import annotations
@@ -113,27 +123,15 @@ class RegistryClient:
             clock=self._clock,
             trust_env=trust_env,
         )
-        self._session = Session(
-            self._exchange,
-            Authenticator(
-                exchange=self._exchange,
-                credentials=credentials or NoCredentials(),
-                clock=self._clock,
-            ),
+        authenticator = Authenticator(
+            exchange=self._exchange, credentials=credentials or NoCredentials(), clock=self._clock
         )
+        self._session = Session(self._exchange, authenticator)
         self._states: dict[str, RegistryState] = {}
         self._tags: dict[TagKey, RemoteManifest | RegistryError] = {}
         self._lock = threading.Lock()
-        self._manifests: LRUCache[DigestKey, RemoteManifest] = LRUCache(
-            max_entries=manifest_cache_entries,
-            max_bytes=manifest_cache_bytes,
-            size=lambda manifest: len(manifest.body or b""),
-        )
-        self._digest_heads: LRUCache[DigestKey, RemoteManifest] = LRUCache(
-            max_entries=manifest_cache_entries, max_bytes=manifest_cache_bytes
-        )
-        self._blobs: LRUCache[DigestKey, bytes] = LRUCache(
-            max_entries=256, max_bytes=16 * 1024 * 1024, size=len
+        self._manifests, self._digest_heads, self._blobs = _caches(
+            manifest_cache_entries, manifest_cache_bytes
         )
         self._flight: SingleFlight[Hashable, RemoteManifest] = SingleFlight()
 
@@ -367,6 +365,24 @@ class RegistryClient:
             if state is None:
                 state = self._states[key] = RegistryState(key, self._concurrency)
             return state
+
+
+def _caches(
+    entries: int, max_bytes: int
+) -> tuple[
+    LRUCache[DigestKey, RemoteManifest],
+    LRUCache[DigestKey, RemoteManifest],
+    LRUCache[DigestKey, bytes],
+]:
+    """Manifests fetched by digest, HEAD answers by digest, and small blobs (configs)."""
+    manifests: LRUCache[DigestKey, RemoteManifest] = LRUCache(
+        max_entries=entries, max_bytes=max_bytes, size=lambda manifest: len(manifest.body or b"")
+    )
+    heads: LRUCache[DigestKey, RemoteManifest] = LRUCache(max_entries=entries, max_bytes=max_bytes)
+    blobs: LRUCache[DigestKey, bytes] = LRUCache(
+        max_entries=256, max_bytes=16 * 1024 * 1024, size=len
+    )
+    return manifests, heads, blobs
 
 
 @contextmanager

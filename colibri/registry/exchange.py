@@ -194,7 +194,7 @@ class Exchange:
             request = client.build_request(
                 out.method, out.url, headers=dict(out.headers), data=out.form
             )
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
             raise RegistryProtocolError(f"cannot request {out.url[:200]!r}: {exc}") from None
         with registry.slots:
             registry.count_request(out.method, token=out.token)

@@ -9,6 +9,7 @@ max(10 s, 10 % of its lifetime) remains.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ __all__ = ["MIN_LIFETIME", "Token", "TokenCache", "parse_token_response"]
 MIN_LIFETIME = 60.0
 _REFRESH_MARGIN = 10.0
 _REFRESH_SHARE = 0.1
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,8 @@ def parse_token_response(body: bytes, *, wall_now: datetime, monotonic_now: floa
     value = document.get("token") or document.get("access_token")
     if not isinstance(value, str) or not value:
         raise RegistryAuthError("token endpoint answered no token")
+    if not _HEADER_SAFE.fullmatch(value):
+        raise RegistryProtocolError("token endpoint answered a token unfit for a header")
     lifetime = _lifetime(document.get("expires_in"))
     started = _issued_at(document.get("issued_at"), wall_now)
     elapsed = (wall_now - started).total_seconds()

@@ -85,3 +85,9 @@ def test_cache_does_not_return_tokens_near_expiry() -> None:
     cache.put("k", Token("t", 100.0, 60.0))
     assert cache.get("k", 80.0) is not None
     assert cache.get("k", 95.0) is None
+
+
+@pytest.mark.parametrize("value", ["tok en", "tök", "a\r\nX-Injected: 1"])
+def test_tokens_unfit_for_a_header_are_refused(value: str) -> None:
+    with pytest.raises(RegistryProtocolError, match="unfit for a header"):
+        _parse({"token": value})
