@@ -28,7 +28,7 @@ from colibri.errors import (
     RegistryError,
     RegistryProtocolError,
 )
-from colibri.registry.cache import SingleFlight
+from colibri.registry.cache import SingleFlight, fresh_copy
 from colibri.registry.challenges import Challenge, parse_challenges
 from colibri.registry.credentials import Credential, CredentialSource, normalise_registry_key
 from colibri.registry.exchange import Exchange, Outgoing, Reply, send_following
@@ -74,6 +74,9 @@ class Authenticator:
         self._ping_flight: SingleFlight[str, tuple[Challenge, ...]] = SingleFlight()
         self._challenges: dict[str, tuple[Challenge, ...]] = {}
         self._credential_cache: dict[str, Credential | CredentialError | None] = {}
+        self._credential_flight: SingleFlight[str, Credential | CredentialError | None] = (
+            SingleFlight()
+        )
         self._lock = threading.Lock()
 
     def authorization(
@@ -106,20 +109,28 @@ class Authenticator:
         return self._authorise(challenges, netloc, wanted, registry)
 
     def credential(self, netloc: str) -> Credential | None:
-        """The credentials for ``netloc``'s registry, looked up once per authenticator."""
+        """The credentials for ``netloc``'s registry, looked up once per authenticator (a
+        helper runs once even when many threads ask at the same moment)."""
         key = normalise_registry_key(netloc)
-        with self._lock:
-            cached = self._credential_cache.get(key, _MISSING)
-        if cached is _MISSING:
-            try:
-                cached = self._credentials.lookup(key)
-            except CredentialError as exc:
-                cached = exc
+
+        def lookup() -> Credential | CredentialError | None:
             with self._lock:
-                self._credential_cache[key] = cached
-        if isinstance(cached, CredentialError):
-            raise cached
-        return cached  # type: ignore[return-value]
+                if key in self._credential_cache:
+                    return self._credential_cache[key]
+            try:
+                found: Credential | CredentialError | None = self._credentials.lookup(key)
+            except CredentialError as exc:
+                found = exc
+            with self._lock:
+                self._credential_cache[key] = found
+            return found
+
+        with self._lock:
+            known = self._credential_cache.get(key, _MISSING)
+        answer = self._credential_flight.run(key, lookup) if known is _MISSING else known
+        if isinstance(answer, CredentialError):
+            raise fresh_copy(answer)
+        return answer  # type: ignore[return-value]
 
     def _known(self, netloc: str) -> tuple[Challenge, ...] | None:
         with self._lock:

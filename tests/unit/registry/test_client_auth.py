@@ -459,3 +459,21 @@ def test_credential_errors_surface_and_are_remembered() -> None:
         with pytest.raises(CredentialError, match="helper exploded"):
             client.head(REF.with_tag(tag))
     assert source.calls == 1 and mock.count("GET", "auth.example") == 0
+
+
+def test_concurrent_first_lookups_run_the_source_once() -> None:
+    class SlowSource(CountingSource):
+        def lookup(self, registry: str) -> Credential | None:
+            time.sleep(0.2)
+            return super().lookup(registry)
+
+    source = SlowSource(USER)
+    mock = (
+        MockRegistry()
+        .on("GET", "/v2/$", httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="r"'}))
+        .on("HEAD", "/manifests/", OK)
+    )
+    client = make_client(mock, credentials=source)
+    with ThreadPoolExecutor(5) as pool:
+        list(pool.map(lambda n: client.head(REF.with_tag(f"t{n}")), range(5)))
+    assert source.calls == 1
