@@ -262,7 +262,7 @@ class RegistryClient:
         self, ref: ImageRef, reference: str, digest: str, media_type: str
     ) -> RemoteManifest:
         validate_digest(digest, what="Docker-Content-Digest")
-        if reference.count(":") and digest != reference:
+        if ":" in reference and digest != reference:
             raise DigestMismatch(f"HEAD {ref.name}@{reference} answered digest {digest}")
         return RemoteManifest(digest=digest, media_type=media_type)
 
