@@ -9,14 +9,17 @@ and Alembic migrations run programmatically (:func:`upgrade`). The composition r
 from colibri.store.db import make_engine, make_session_factory
 from colibri.store.factory import Store, make_store
 from colibri.store.journal import SqlJournal
-from colibri.store.migrate import current_revision, head_revision, upgrade
+from colibri.store.migrate import current_revision, head_revision, upgrade, upgrade_engine
+from colibri.store.scan_reports import ScannerKey, ScanReports
 from colibri.store.scans import ScanRecord, ScanRecords, ScanStatus
 from colibri.store.urls import redact
 
 __all__ = [
     "ScanRecord",
     "ScanRecords",
+    "ScanReports",
     "ScanStatus",
+    "ScannerKey",
     "SqlJournal",
     "Store",
     "current_revision",
@@ -26,4 +29,5 @@ __all__ = [
     "make_store",
     "redact",
     "upgrade",
+    "upgrade_engine",
 ]

@@ -12,6 +12,7 @@ from colibri.domain.ports import Clock
 from colibri.store.db import make_engine, make_session_factory
 from colibri.store.journal import SqlJournal
 from colibri.store.migrate import upgrade, upgrade_engine
+from colibri.store.scan_reports import ScanReports
 from colibri.store.scans import ScanRecords
 from colibri.store.urls import is_sqlite, normalise_url, sqlite_path
 
@@ -20,12 +21,17 @@ __all__ = ["Store", "make_store"]
 
 @dataclass(frozen=True, slots=True)
 class Store:
-    """The repositories on one database, and the engine they share (close it at exit)."""
+    """The repositories on one database, and the engine they share (close it at exit).
+
+    ``scans`` stores plain report documents; ``reports`` is the same table in terms of the
+    domain's ``ScanReport``.
+    """
 
     engine: Engine
     sessions: sessionmaker[Session]
     journal: SqlJournal
     scans: ScanRecords
+    reports: ScanReports
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -58,9 +64,11 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
     if migrate and in_memory:
         upgrade_engine(engine)
     sessions = make_session_factory(engine)
+    scans = ScanRecords(sessions)
     return Store(
         engine=engine,
         sessions=sessions,
         journal=SqlJournal(sessions, clock),
-        scans=ScanRecords(sessions),
+        scans=scans,
+        reports=ScanReports(scans),
     )

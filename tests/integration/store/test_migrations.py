@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import JSON, bindparam, inspect, text
 
+from colibri.domain.journal import RunStatus, Step
 from colibri.errors import StoreError
-from colibri.store import current_revision, head_revision, make_engine, upgrade
+from colibri.store import current_revision, head_revision, make_engine, make_store, upgrade
 from colibri.store.tables import Base
+from colibri.store.types import UtcDateTime
 from tests.integration.store.workers import migrate, run_in_processes
 
 TABLES = {"runs", "run_steps", "run_logs", "locks", "scan_records", "alembic_version"}
@@ -74,3 +78,37 @@ def test_a_database_from_a_newer_colibri_is_refused(database_url: str) -> None:
 
     with pytest.raises(StoreError, match="revision 9999, which this version of Colibri"):
         upgrade(database_url)
+
+
+def test_runs_written_at_the_first_revision_survive_every_later_one(database_url: str) -> None:
+    upgrade(database_url, "0001")
+    engine = make_engine(database_url)
+    at = bindparam("at", type_=UtcDateTime())
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO runs (id, environment, container_name, container_id, image,"
+                    " status, trigger, dry_run, started_at, reason) VALUES ('r1', 'local',"
+                    " 'web', 'c1', 'nginx:1', 'running', 'cli', :no, :at, '')"
+                ).bindparams(at),
+                {"no": False, "at": datetime(2030, 1, 1, 12, tzinfo=UTC)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO run_steps (run_id, seq, step, at, data)"
+                    " VALUES ('r1', 1, 'snapshot', :at, :data)"
+                ).bindparams(at, bindparam("data", type_=JSON())),
+                {"at": datetime(2030, 1, 1, 12, 0, 1, tzinfo=UTC), "data": {"Id": "c1"}},
+            )
+    finally:
+        engine.dispose()
+
+    upgrade(database_url)
+
+    with make_store(database_url) as store:
+        run = store.journal.get_run("r1")
+        assert run.status is RunStatus.RUNNING
+        assert run.started_at == datetime(2030, 1, 1, 12, tzinfo=UTC)
+        assert run.step_data(Step.SNAPSHOT) == {"Id": "c1"}
+        assert [r.id for r in store.journal.unfinished_runs()] == ["r1"]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the store (see README); loaded by Alembic, not imported."""

@@ -1,0 +1,1 @@
+"""Revisions, one file each (``NNNN_slug.py``); Alembic skips this file."""
