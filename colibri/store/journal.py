@@ -61,7 +61,11 @@ class SqlJournal:
         return run_record(row)
 
     def record_step(self, run_id: str, step: Step, data: Mapping[str, Any] | None = None) -> None:
-        """Append step ``step`` (numbered after the run's last one) with its ``data``."""
+        """Append step ``step`` (numbered after the run's last one) with its ``data``.
+
+        A run has one writer, the process holding its container's lock; two writers racing on
+        one run would collide on ``seq`` and one of them gets a ``StoreError``.
+        """
         operation = f"record step {step} of run {run_id}"
         with translate(operation), writing(self._sessions) as s:
             _require_run(s, run_id, operation)

@@ -12,7 +12,7 @@ from colibri.domain.journal import NewRun, RunStatus, Step
 from colibri.domain.ports import Journal
 from colibri.errors import StoreError
 from colibri.store import SqlJournal, Store, make_store
-from tests.integration.store.conftest import START, FakeClock
+from tests.integration.store.clock import START, FakeClock
 
 
 def new_run(name: str = "web", environment: str = "local", **fields: Any) -> NewRun:

@@ -11,7 +11,7 @@ from colibri.domain.journal import LockOwner
 from colibri.errors import LockHeld
 from colibri.store import SqlJournal, Store
 from colibri.store.tables import LockRow
-from tests.integration.store.conftest import START, FakeClock
+from tests.integration.store.clock import START, FakeClock
 from tests.integration.store.workers import race_for_locks, run_in_processes
 
 KEY = "local/web"

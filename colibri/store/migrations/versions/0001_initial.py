@@ -38,6 +38,14 @@ def _run_fk(table: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
+    _create_runs()
+    _create_run_steps()
+    _create_run_logs()
+    _create_locks()
+    _create_scan_records()
+
+
+def _create_runs() -> None:
     op.create_table(
         "runs",
         _text("id", 32),
@@ -65,6 +73,8 @@ def upgrade() -> None:
     op.create_index("ix_runs_container", "runs", ["container_name", "started_at"])
     op.create_index("ix_runs_status", "runs", ["status", "started_at"])
 
+
+def _create_run_steps() -> None:
     op.create_table(
         "run_steps",
         _text("run_id", 32),
@@ -76,6 +86,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("run_id", "seq", name="pk_run_steps"),
     )
 
+
+def _create_run_logs() -> None:
     op.create_table(
         "run_logs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -88,6 +100,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_run_logs_run", "run_logs", ["run_id", "id"])
 
+
+def _create_locks() -> None:
     op.create_table(
         "locks",
         _text("key", 255),
@@ -99,6 +113,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name="pk_locks"),
     )
 
+
+def _create_scan_records() -> None:
     op.create_table(
         "scan_records",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
