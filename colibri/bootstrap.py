@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
 
 from colibri.config import Settings
 from colibri.domain.health import VerifyPolicy
@@ -16,8 +17,10 @@ from colibri.domain.ports import Journal
 from colibri.domain.refs import ImageRef
 from colibri.errors import ConfigError
 from colibri.services.check import CheckService
-from colibri.services.update import UpdateService
-from colibri.update.executor import UpdateOptions
+
+if TYPE_CHECKING:
+    from colibri.services.update import UpdateService
+    from colibri.update.executor import UpdateOptions
 
 __all__ = ["checker", "journal", "update_options", "updater"]
 
@@ -72,6 +75,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
     from colibri.engine.probe import NetworkProber
     from colibri.registry.clock import SystemClock
     from colibri.registry.credentials import DockerConfigCredentials
+    from colibri.services.update import UpdateService
     from colibri.update.executor import Executor
     from colibri.update.recovery import Recoverer
     from colibri.update.verify import Verifier
@@ -111,6 +115,8 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
 
 def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> UpdateOptions:
     """Options for ``colibri update`` from the settings and the command line."""
+    from colibri.update.executor import UpdateOptions
+
     failpoint = settings.failpoint or None
     if failpoint is not None and failpoint not in {step.value for step in Step}:
         known = ", ".join(step.value for step in Step)

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.support.fake_scanners",
     "tests.support.images",
     "tests.support.registry",
+    "tests.support.scenario",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,7 +14,9 @@ from colibri.cli.render import print_recovery, print_update_table
 from colibri.config import load_settings
 from colibri.domain.journal import RunStatus, Step
 from colibri.services.check import CheckRequest
-from colibri.update.executor import UpdateOutcome
+
+if TYPE_CHECKING:
+    from colibri.update.executor import UpdateOutcome
 
 __all__ = ["FAILPOINTS_HELP", "update"]
 
@@ -72,6 +74,8 @@ def update(
 
 
 def _missing(names: tuple[str, ...]) -> list[UpdateOutcome]:
+    from colibri.update.executor import UpdateOutcome
+
     return [UpdateOutcome(name, RunStatus.FAILED, "no such container") for name in names]
 
 

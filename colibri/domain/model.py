@@ -60,6 +60,8 @@ class Container:
 
     ``config_image`` is the reference the container was created with (``Config.Image``), never
     the image's first RepoTag; ``image_id`` is the ID of the image it runs (``.Image``).
+    ``reference_current`` is True when the daemon says ``config_image`` still names that image
+    (``docker ps`` shows the reference, not the ID), None when unknown.
     """
 
     id: str
@@ -69,6 +71,7 @@ class Container:
     labels: Mapping[str, str] = field(default_factory=dict)
     state: str = "running"
     network_mode: str = ""
+    reference_current: bool | None = None
 
     @property
     def running(self) -> bool:

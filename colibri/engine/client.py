@@ -191,6 +191,7 @@ class DockerEngine:
             labels=dict(summary.get("Labels") or {}),
             state=str(summary.get("State") or ""),
             network_mode=str((summary.get("HostConfig") or {}).get("NetworkMode") or ""),
+            reference_current=True,
         )
 
 

@@ -9,9 +9,10 @@ image-ID containers. A failing registry only affects its own containers.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from colibri.domain.freshness import (
@@ -24,8 +25,8 @@ from colibri.domain.freshness import (
 from colibri.domain.model import CheckResult, CheckStatus, Container, LocalImage, RemoteManifest
 from colibri.domain.policy import select_containers
 from colibri.domain.ports import Engine, Registry
-from colibri.domain.refs import ImageRef
-from colibri.errors import ColibriError, EngineError, ManifestUnknown
+from colibri.domain.refs import ImageRef, is_image_id, parse_reference
+from colibri.errors import BadReference, ColibriError, EngineError, ManifestUnknown
 
 __all__ = ["CheckReport", "CheckRequest", "CheckService", "Progress"]
 
@@ -95,38 +96,30 @@ class CheckService:
     def check_containers(
         self, containers: Sequence[Container], progress: Progress | None = None
     ) -> list[CheckResult]:
-        """Check exactly these containers; results sorted by container name."""
+        """Check exactly these containers; results sorted by container name.
+
+        Containers are grouped by tracked tag; each group inspects its images (each image once
+        across groups) and then asks the registry, so Docker reads and registry requests
+        overlap."""
         tracker = _Tracker(len(containers), progress)
+        images = _ImageMemo(self.engine)
+        results: list[CheckResult] = []
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="colibri-check") as pool:
-            images = self._inspect_images(pool, containers)
-            results, pending = self._classify(containers, images, tracker)
-            groups = _group_by_tag(pending)
-            for batch in pool.map(lambda key: self._check_group(groups[key]), list(groups)):
+            futures = [
+                pool.submit(self._check_group, members, images)
+                for members in _group_by_tag(containers)
+            ]
+            for future in as_completed(futures):
+                batch = future.result()
                 results.extend(batch)
                 tracker.advance(len(batch))
         return sorted(results, key=lambda result: (result.container, result.container_id))
 
-    def _inspect_images(
-        self, pool: ThreadPoolExecutor, containers: Sequence[Container]
-    ) -> dict[str, LocalImage | EngineError | None]:
-        ids = sorted({container.image_id for container in containers})
-        return dict(zip(ids, pool.map(self._inspect_image, ids), strict=True))
-
-    def _inspect_image(self, image_id: str) -> LocalImage | EngineError | None:
-        try:
-            return self.engine.inspect_image(image_id)
-        except EngineError as exc:
-            return exc
-
-    def _classify(
-        self,
-        containers: Sequence[Container],
-        images: Mapping[str, LocalImage | EngineError | None],
-        tracker: _Tracker,
-    ) -> tuple[list[CheckResult], list[_Pending]]:
+    def _check_group(self, members: list[Container], images: _ImageMemo) -> list[CheckResult]:
+        """Decide locally what can be; one HEAD for the rest (they share a tag)."""
         results: list[CheckResult] = []
         pending: list[_Pending] = []
-        for container in containers:
+        for container in members:
             local = images.get(container.image_id)
             if isinstance(local, EngineError):
                 results.append(_failed(container, local))
@@ -136,11 +129,11 @@ class CheckService:
                 pending.append(_Pending(container, local, verdict.ref))
             else:
                 results.append(_result(container, local, verdict))
-        tracker.advance(len(results))
-        return results, pending
+        if pending:
+            results.extend(self._ask_registry(pending))
+        return results
 
-    def _check_group(self, group: list[_Pending]) -> list[CheckResult]:
-        """One HEAD for every container on the same tag, then a decision per container."""
+    def _ask_registry(self, group: list[_Pending]) -> list[CheckResult]:
         tag_ref = group[0].ref.with_tag(group[0].ref.tracked_tag or "latest")
         try:
             remote = self.registry.head(tag_ref)
@@ -158,7 +151,7 @@ class CheckService:
             if remote.is_index and remote.digest not in item.local.digests and not remote.children:
                 remote = self.registry.fetch(item.ref.by_digest(remote.digest))
             verdict = compare(item.ref, item.local, remote)
-            if verdict.status is CheckStatus.UPDATE_AVAILABLE:
+            if verdict.status is CheckStatus.UPDATE_AVAILABLE and remote.is_index:
                 indexes = self._local_indexes(item, remote)
                 verdict = compare(item.ref, item.local, remote, indexes) if indexes else verdict
         except ColibriError as exc:
@@ -178,7 +171,10 @@ class CheckService:
 
     def _diverged_tag_warning(self, tag_ref: ImageRef, group: list[_Pending]) -> list[str]:
         """C9b: the local tag now names a locally built image; say so, decide from the
-        container's own image."""
+        container's own image. Skipped when the daemon already said the reference still names
+        the container's image."""
+        if all(item.container.reference_current and not item.ref.digest for item in group):
+            return []
         try:
             tagged = self.engine.inspect_image(f"{tag_ref.name}:{tag_ref.tag}")
         except EngineError:
@@ -204,12 +200,52 @@ class _Tracker:
             self.progress(self.done, self.total)
 
 
-def _group_by_tag(pending: Iterable[_Pending]) -> dict[_TagKey, list[_Pending]]:
-    groups: dict[_TagKey, list[_Pending]] = defaultdict(list)
-    for item in pending:
-        key = (item.ref.registry_key, item.ref.path, item.ref.tracked_tag or "latest")
-        groups[key].append(item)
-    return dict(groups)
+def _group_by_tag(containers: Iterable[Container]) -> list[list[Container]]:
+    """Containers sharing ``registry/path:tag`` together; the rest (image IDs, pinned or
+    unreadable references) one by one."""
+    groups: dict[_TagKey, list[Container]] = defaultdict(list)
+    alone: list[list[Container]] = []
+    for container in containers:
+        key = _tag_key(container)
+        if key is None:
+            alone.append([container])
+        else:
+            groups[key].append(container)
+    return [*groups.values(), *alone]
+
+
+def _tag_key(container: Container) -> _TagKey | None:
+    if is_image_id(container.config_image, container.image_id):
+        return None
+    try:
+        ref = parse_reference(container.config_image)
+    except BadReference:
+        return None
+    if ref.tracked_tag is None:
+        return None
+    return (ref.registry_key, ref.path, ref.tracked_tag)
+
+
+class _ImageMemo:
+    """Each image inspected once, whichever group asks first; the others wait for it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.futures: dict[str, Future[LocalImage | EngineError | None]] = {}
+
+    def get(self, image_id: str) -> LocalImage | EngineError | None:
+        with self.lock:
+            future = self.futures.get(image_id)
+            owner = future is None
+            if future is None:
+                future = self.futures[image_id] = Future()
+        if owner:
+            try:
+                future.set_result(self.engine.inspect_image(image_id))
+            except EngineError as exc:
+                future.set_result(exc)
+        return future.result()
 
 
 def _result(

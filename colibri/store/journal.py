@@ -53,8 +53,9 @@ class SqlJournal:
         self._now: Callable[[], datetime] = clock.now if clock else _utc_now
 
     def start_run(self, run: NewRun) -> RunRecord:
-        """Create a run in status ``running``; its id is a fresh uuid4 in hex."""
-        row = new_run_row(uuid4().hex, run, self._now())
+        """Create a run in status ``running``; its id is ``run.run_id`` when the caller chose one
+        (to lock before the row exists), else a fresh uuid4 in hex."""
+        row = new_run_row(run.run_id or uuid4().hex, run, self._now())
         with translate(f"start run for {run.container_name}"), writing(self._sessions) as s:
             s.add(row)
         log.debug("run %s started for %s", row.id, run.container_name)

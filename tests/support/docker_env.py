@@ -7,6 +7,7 @@ objects carrying that label (or tracked explicitly), never anything else on the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -103,10 +104,8 @@ class DockerTracker:
 
 
 def _quietly(action: Any, **kwargs: Any) -> None:
-    try:
+    with contextlib.suppress(docker.errors.NotFound):
         action(**kwargs)
-    except docker.errors.NotFound:
-        pass
 
 
 @pytest.fixture
@@ -128,9 +127,9 @@ def _session_cleanup(request: pytest.FixtureRequest, session_prefix: str) -> Ite
     except docker.errors.DockerException:
         return
     DockerTracker(client, session_prefix).cleanup()
-    for image in client.images.list():
-        tags = image.tags or []
-        if tags and all(session_prefix in tag for tag in tags):
+    for image in client.images.list(all=True):
+        names = [*(image.tags or []), *(image.attrs.get("RepoDigests") or [])]
+        if names and all(session_prefix in name for name in names):
             _quietly(client.images.remove, image=image.id, force=True)
     for image in client.images.list(filters={"label": f"{SESSION_LABEL}={session_prefix}"}):
         _quietly(client.images.remove, image=image.id, force=True)

@@ -8,6 +8,7 @@ VOLUME, WORKDIR, USER, STOPSIGNAL, HEALTHCHECK).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import secrets
 import shutil
@@ -171,10 +172,8 @@ class ImageFactory:
 
     def cleanup(self) -> None:
         for ref in self.refs:
-            try:
+            with contextlib.suppress(docker.errors.APIError):
                 self.api.remove_image(ref, force=True)
-            except docker.errors.APIError:
-                pass
 
 
 def _has_tag(ref: str) -> bool:

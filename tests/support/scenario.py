@@ -3,6 +3,7 @@ users run it (a subprocess), for end-to-end tests."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -60,10 +61,8 @@ class Publisher:
     def forget(self, published: Published) -> None:
         """Remove upstream's build from the daemon (as if it was built elsewhere)."""
         for ref in (published.ref, *self._build_tags(published.image_id)):
-            try:
+            with contextlib.suppress(docker.errors.APIError):
                 self.api.remove_image(ref, force=False, noprune=False)
-            except docker.errors.APIError:
-                pass
 
     def _build_tags(self, image_id: str) -> list[str]:
         try:

@@ -18,8 +18,11 @@ def by_name(results: list[dict[str, object]]) -> dict[str, dict[str, object]]:
 
 
 def test_check_reports_each_status_and_exits_3_when_an_update_exists(
-    publisher: Publisher, docker_tracker: DockerTracker, colibri: ColibriCli,
-    registry: RegistryServer, session_prefix: str,
+    publisher: Publisher,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    registry: RegistryServer,
+    session_prefix: str,
 ) -> None:
     repo = f"{session_prefix}/check-app"
     v1 = publisher.publish(repo, "1")
@@ -60,8 +63,11 @@ def test_a_locally_built_image_is_local_only_and_costs_no_request(
 
 
 def test_unknown_names_and_an_unreachable_registry_do_not_crash(
-    publisher: Publisher, docker_tracker: DockerTracker, colibri: ColibriCli,
-    registry: RegistryServer, session_prefix: str,
+    publisher: Publisher,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    registry: RegistryServer,
+    session_prefix: str,
 ) -> None:
     published = publisher.publish(f"{session_prefix}/gone", "1")
     publisher.pull(published)

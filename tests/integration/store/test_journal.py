@@ -54,6 +54,14 @@ def test_a_started_run_is_running_with_a_uuid_hex_id(journal: SqlJournal) -> Non
     assert stored.old_digest == "sha256:" + "a" * 64 and stored.trigger == "api"
 
 
+def test_a_run_keeps_the_id_its_caller_chose(journal: SqlJournal) -> None:
+    """The executor locks under a run id before the run row exists."""
+    chosen = "c" * 32
+    run = journal.start_run(new_run(run_id=chosen))
+    assert run.id == chosen
+    assert journal.get_run(chosen).container_name == "web"
+
+
 def test_a_50_kb_inspect_document_survives_intact(journal: SqlJournal) -> None:
     document = inspect_document()
     assert len(json.dumps(document)) > 50_000

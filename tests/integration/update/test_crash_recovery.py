@@ -17,8 +17,19 @@ from tests.support.scenario import ColibriCli, Published, Publisher
 pytestmark = pytest.mark.docker
 
 OPT_IN = {"colibri.enable": "true"}
-STEPS = ["resolve", "pull", "gate", "snapshot", "create", "stop", "rename_old", "rename_new",
-         "start", "verify", "commit"]
+STEPS = [
+    "resolve",
+    "pull",
+    "gate",
+    "snapshot",
+    "create",
+    "stop",
+    "rename_old",
+    "rename_new",
+    "start",
+    "verify",
+    "commit",
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +55,7 @@ def assert_recovered(
     assert len(same) == 1 and not leftovers, (same, leftovers)
     container = same[0]
     assert container.status == "running", container.status
-    code, output = container.exec_run(["cat", "/colibri-marker"])
+    _, output = container.exec_run(["cat", "/colibri-marker"])
     marker = output.decode().strip()
     assert marker in allowed
     if marker == v1.marker:
@@ -54,8 +65,11 @@ def assert_recovered(
 
 @pytest.mark.parametrize("step", STEPS)
 def test_a_crash_after_each_step_is_recovered(
-    step: str, versions: tuple[Published, Published], docker_tracker: DockerTracker,
-    colibri: ColibriCli, docker_client: docker.DockerClient,
+    step: str,
+    versions: tuple[Published, Published],
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
 ) -> None:
     v1, v2 = versions
     docker_client.api.tag(v1.image_id, v1.repository, "1")
@@ -73,7 +87,9 @@ def test_a_crash_after_each_step_is_recovered(
 
 
 def test_sigkill_at_random_moments_never_loses_the_container(
-    versions: tuple[Published, Published], docker_tracker: DockerTracker, colibri: ColibriCli,
+    versions: tuple[Published, Published],
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
     docker_client: docker.DockerClient,
 ) -> None:
     v1, v2 = versions

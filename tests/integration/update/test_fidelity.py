@@ -20,8 +20,21 @@ pytestmark = pytest.mark.docker
 
 # Fields that must differ after a successful update, and why:
 # Id/Created/State/RestartCount/paths: a new container; Image and Config.Image: the new image.
-VOLATILE = ("Id", "Created", "State", "Image", "ResolvConfPath", "HostnamePath", "HostsPath",
-            "LogPath", "RestartCount", "ExecIDs", "GraphDriver", "SizeRw", "SizeRootFs")
+VOLATILE = (
+    "Id",
+    "Created",
+    "State",
+    "Image",
+    "ResolvConfPath",
+    "HostnamePath",
+    "HostsPath",
+    "LogPath",
+    "RestartCount",
+    "ExecIDs",
+    "GraphDriver",
+    "SizeRw",
+    "SizeRootFs",
+)
 
 
 def comparable(inspect: dict[str, Any], *, anonymous: set[str]) -> dict[str, Any]:
@@ -58,7 +71,10 @@ def docker_cli(*args: str) -> str:
 
 @pytest.fixture
 def full_container(
-    docker_tracker: DockerTracker, publisher: Publisher, session_prefix: str, tmp_path: Path,
+    docker_tracker: DockerTracker,
+    publisher: Publisher,
+    session_prefix: str,
+    tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> dict[str, Any]:
     """A container created with as many ``docker run`` options as this daemon supports, from
@@ -71,10 +87,18 @@ def full_container(
     publisher.forget(v2)
     publisher.api.tag(v1.image_id, v1.repository, "1")
     subnet = secrets.randbelow(200) + 20
-    net1 = docker_tracker.network("front", ipam=docker.types.IPAMConfig(
-        pool_configs=[docker.types.IPAMPool(subnet=f"10.{subnet}.1.0/24")]))
-    net2 = docker_tracker.network("back", ipam=docker.types.IPAMConfig(
-        pool_configs=[docker.types.IPAMPool(subnet=f"10.{subnet}.2.0/24")]))
+    net1 = docker_tracker.network(
+        "front",
+        ipam=docker.types.IPAMConfig(
+            pool_configs=[docker.types.IPAMPool(subnet=f"10.{subnet}.1.0/24")]
+        ),
+    )
+    net2 = docker_tracker.network(
+        "back",
+        ipam=docker.types.IPAMConfig(
+            pool_configs=[docker.types.IPAMPool(subnet=f"10.{subnet}.2.0/24")]
+        ),
+    )
     named = docker_tracker.volume("named")
     host_dir = tmp_path / "conf"
     host_dir.mkdir()
@@ -82,37 +106,112 @@ def full_container(
     name = docker_tracker.name("full")
     tcp_port, udp_port = free_port(), free_port()
     docker_cli(
-        "run", "-d", "--name", name,
-        "--label", f"{SESSION_LABEL}={session_prefix}", "--label", "colibri.enable=true",
-        "--label", "com.docker.compose.project=demo", "--label", "com.docker.compose.service=web",
-        "--label", "team=ops",
-        "-e", "A=1", "-e", "B=two words",
-        "--user", "1000:1000", "--group-add", "2000", "--workdir", "/tmp",
-        "--entrypoint", "/bin/sh",
-        "--hostname", "web", "--domainname", "example.test",
-        "--network", net1.name, "--network-alias", "web-a", "--ip", f"10.{subnet}.1.10",
-        "--mac-address", "02:42:0a:00:01:0a",
-        "-p", f"127.0.0.1:{tcp_port}:80/tcp", "-p", f"127.0.0.1:{udp_port}:53/udp",
-        "-v", f"{named.name}:/data", "-v", f"{host_dir}:/conf:ro", "-v", "/anon",
-        "--tmpfs", "/run/t:size=1m",
-        "--restart", "on-failure:3",
-        "--health-cmd", "true", "--health-interval", "1s", "--health-retries", "2",
-        "--cap-add", "NET_ADMIN", "--cap-drop", "MKNOD",
-        "--security-opt", "no-new-privileges",
-        "--sysctl", "net.ipv4.ip_unprivileged_port_start=0",
-        "--ulimit", "nofile=1024:2048",
-        "--memory", "64m", "--cpus", "0.5", "--pids-limit", "100",
-        "--device", "/dev/null:/dev/mynull",
-        "--dns", "10.0.0.53", "--dns-search", "example.test", "--add-host", "db.internal:10.0.0.5",
-        "--log-driver", "json-file", "--log-opt", "max-size=1m", "--log-opt", "max-file=2",
-        "--init", "--read-only", "--shm-size", "32m",
-        "--stop-signal", "SIGINT", "--stop-timeout", "5",
-        v1.ref, "-c", "exec sleep 3600",
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--label",
+        f"{SESSION_LABEL}={session_prefix}",
+        "--label",
+        "colibri.enable=true",
+        "--label",
+        "com.docker.compose.project=demo",
+        "--label",
+        "com.docker.compose.service=web",
+        "--label",
+        "team=ops",
+        "-e",
+        "A=1",
+        "-e",
+        "B=two words",
+        "--user",
+        "1000:1000",
+        "--group-add",
+        "2000",
+        "--workdir",
+        "/tmp",
+        "--entrypoint",
+        "/bin/sh",
+        "--hostname",
+        "web",
+        "--domainname",
+        "example.test",
+        "--network",
+        net1.name,
+        "--network-alias",
+        "web-a",
+        "--ip",
+        f"10.{subnet}.1.10",
+        "--mac-address",
+        "02:42:0a:00:01:0a",
+        "-p",
+        f"127.0.0.1:{tcp_port}:80/tcp",
+        "-p",
+        f"127.0.0.1:{udp_port}:53/udp",
+        "-v",
+        f"{named.name}:/data",
+        "-v",
+        f"{host_dir}:/conf:ro",
+        "-v",
+        "/anon",
+        "--tmpfs",
+        "/run/t:size=1m",
+        "--restart",
+        "on-failure:3",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "2",
+        "--cap-add",
+        "NET_ADMIN",
+        "--cap-drop",
+        "MKNOD",
+        "--security-opt",
+        "no-new-privileges",
+        "--sysctl",
+        "net.ipv4.ip_unprivileged_port_start=0",
+        "--ulimit",
+        "nofile=1024:2048",
+        "--memory",
+        "64m",
+        "--cpus",
+        "0.5",
+        "--pids-limit",
+        "100",
+        "--device",
+        "/dev/null:/dev/mynull",
+        "--dns",
+        "10.0.0.53",
+        "--dns-search",
+        "example.test",
+        "--add-host",
+        "db.internal:10.0.0.5",
+        "--log-driver",
+        "json-file",
+        "--log-opt",
+        "max-size=1m",
+        "--log-opt",
+        "max-file=2",
+        "--init",
+        "--read-only",
+        "--shm-size",
+        "32m",
+        "--stop-signal",
+        "SIGINT",
+        "--stop-timeout",
+        "5",
+        v1.ref,
+        "-c",
+        "exec sleep 3600",
     )
-    docker_cli("network", "connect", "--alias", "web-b", "--ip", f"10.{subnet}.2.10",
-               net2.name, name)
-    docker_cli("exec", "-u", "0", name, "sh", "-c",
-               "echo named-data > /data/f && echo anon-data > /anon/f")
+    docker_cli(
+        "network", "connect", "--alias", "web-b", "--ip", f"10.{subnet}.2.10", net2.name, name
+    )
+    docker_cli(
+        "exec", "-u", "0", name, "sh", "-c", "echo named-data > /data/f && echo anon-data > /anon/f"
+    )
     return {"name": name, "v1": v1, "v2": v2}
 
 
@@ -124,12 +223,17 @@ def volume_data(client: docker.DockerClient, name: str) -> tuple[str, str]:
 
 
 def anonymous_volumes(inspect: dict[str, Any]) -> set[str]:
-    return {m["Name"] for m in inspect["Mounts"] if m["Type"] == "volume"
-            and len(m.get("Name", "")) == 64}
+    return {
+        m["Name"]
+        for m in inspect["Mounts"]
+        if m["Type"] == "volume" and len(m.get("Name", "")) == 64
+    }
 
 
 def test_an_update_keeps_every_setting_and_the_data(
-    full_container: dict[str, Any], colibri: ColibriCli, docker_api: docker.APIClient,
+    full_container: dict[str, Any],
+    colibri: ColibriCli,
+    docker_api: docker.APIClient,
     docker_client: docker.DockerClient,
 ) -> None:
     name, v1, v2 = full_container["name"], full_container["v1"], full_container["v2"]
@@ -148,7 +252,9 @@ def test_an_update_keeps_every_setting_and_the_data(
 
 @pytest.mark.parametrize("full_container", [True], indirect=True)
 def test_a_rollback_leaves_the_same_container_with_its_data(
-    full_container: dict[str, Any], colibri: ColibriCli, docker_api: docker.APIClient,
+    full_container: dict[str, Any],
+    colibri: ColibriCli,
+    docker_api: docker.APIClient,
     docker_client: docker.DockerClient,
 ) -> None:
     name = full_container["name"]

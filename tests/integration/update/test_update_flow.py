@@ -83,23 +83,43 @@ def test_history_lists_the_run_with_its_steps(
     [run] = colibri.json("history", old.name)
     assert run["status"] == "updated"
     steps = [step["step"] for step in run["steps"]]
-    assert steps == ["resolve", "pull", "gate", "snapshot", "create", "stop", "rename_old",
-                     "rename_new", "start", "verify", "commit", "done"]
+    assert steps == [
+        "resolve",
+        "pull",
+        "gate",
+        "snapshot",
+        "create",
+        "stop",
+        "rename_old",
+        "rename_new",
+        "start",
+        "verify",
+        "commit",
+        "done",
+    ]
 
 
 @pytest.mark.parametrize(
     ("stem", "v2_build", "why"),
     [
         ("exits", {"cmd": ["false"]}, "not running"),
-        ("unhealthy", {"changes": ["HEALTHCHECK --interval=1s --retries=2 CMD false"]},
-         "unhealthy"),
+        (
+            "unhealthy",
+            {"changes": ["HEALTHCHECK --interval=1s --retries=2 CMD false"]},
+            "unhealthy",
+        ),
         ("crashloop", {"cmd": ["sh", "-c", "sleep 0.3; exit 3"]}, "restart"),
         ("no-entrypoint", {"cmd": ["/bin/does-not-exist"]}, ""),
     ],
 )
 def test_a_broken_new_image_is_rolled_back_and_the_old_container_runs(
-    upstream, docker_tracker: DockerTracker, colibri: ColibriCli,
-    docker_client: docker.DockerClient, stem: str, v2_build: dict[str, object], why: str,
+    upstream,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+    stem: str,
+    v2_build: dict[str, object],
+    why: str,
 ) -> None:
     v1, _ = upstream(**v2_build)
     restart = {"Name": "on-failure", "MaximumRetryCount": 5} if stem == "crashloop" else None
