@@ -12,7 +12,8 @@ left out, so the new image's defaults apply (the daemon merges image defaults at
 - ``Hostname`` dropped when it is the daemon's default (the old container's short ID);
 - ``HostConfig`` kept whole, except daemon-filled defaults (masked and read-only paths) and
   ``Links`` rewritten from inspect form (``/a:/b/alias``) to create form (``a:alias``);
-- anonymous volumes are re-attached by name (added to ``Binds``), so their data survives;
+- anonymous volumes are re-attached by name (added to ``HostConfig.Mounts`` as volume
+  mounts, which Docker reports exactly like the anonymous mount), so their data survives;
 - networks: the primary one goes in the create body (API < 1.44 accepts one), the others are
   connected before start, each with its aliases (minus the old short ID the daemon added), static
   IPs, links and driver options; engine-assigned MAC and IP addresses are not copied.
@@ -67,9 +68,12 @@ def clone_config(
     host_config = _host_config(inspect)
     anonymous = _anonymous_volumes(inspect, host_config)
     if anonymous:
-        binds = list(host_config.get("Binds") or [])
-        binds.extend(f"{name}:{destination}{mode}" for name, destination, mode in anonymous)
-        host_config["Binds"] = binds
+        mounts = list(host_config.get("Mounts") or [])
+        mounts.extend(
+            {"Type": "volume", "Source": name, "Target": destination, "ReadOnly": read_only}
+            for name, destination, read_only in anonymous
+        )
+        host_config["Mounts"] = mounts
     _keep_published_ports_exposed(config, host_config)
     primary, others = _networks(inspect, host_config)
     body: Json = {**config, "Image": image, "HostConfig": host_config}
@@ -139,9 +143,9 @@ def _create_link(link: str) -> str:
 
 def _anonymous_volumes(
     inspect: Mapping[str, Any], host_config: Mapping[str, Any]
-) -> list[tuple[str, str, str]]:
+) -> list[tuple[str, str, bool]]:
     """Volumes Docker created without a name (image VOLUME or ``-v /path``): name,
-    destination and mode (``:ro`` when read-only)."""
+    destination and whether it is read-only."""
     explicit = {str(mount.get("Target") or "") for mount in host_config.get("Mounts") or []} | {
         bind.split(":")[1] for bind in host_config.get("Binds") or [] if ":" in bind
     }
@@ -153,7 +157,7 @@ def _anonymous_volumes(
             continue
         if destination in explicit:
             continue
-        found.append((name, destination, "" if mount.get("RW", True) else ":ro"))
+        found.append((name, destination, not mount.get("RW", True)))
     return found
 
 

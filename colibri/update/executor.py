@@ -244,6 +244,7 @@ class Executor:
             old_id=run.old_id,
             old_image_id=run.old_image_id,
         )
+        self._failpoint(run, Step.RESOLVE)
         self._pull(run)
         if run.new_image_id == run.old_image_id:
             return self._finish(run, RunStatus.UP_TO_DATE, "the pulled image is the running one")

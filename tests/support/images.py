@@ -73,6 +73,9 @@ PASSWD = (
     b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
     b"app:x:1000:1000:app:/home/app:/bin/sh\n"
 )
+#: The default command: runs until stopped, and stops at once on SIGTERM/SIGINT (a bare
+#: ``sleep`` as PID 1 ignores SIGTERM and costs every stop the full 10 s timeout).
+SERVE_FOREVER = ("sh", "-c", "trap 'exit 0' TERM INT; sleep 86400 & wait")
 GROUP = b"root:x:0:\nnogroup:x:65534:\napp:x:1000:\nextra:x:2000:app\n"
 
 
@@ -151,7 +154,7 @@ class ImageFactory:
         self,
         ref: str | None = None,
         *,
-        cmd: str | Sequence[str] | None = ("sleep", "3600"),
+        cmd: str | Sequence[str] | None = SERVE_FOREVER,
         changes: Sequence[str] = (),
         marker: str | None = None,
         extra_files: dict[str, bytes] | None = None,

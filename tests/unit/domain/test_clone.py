@@ -124,7 +124,10 @@ def test_host_config_is_kept_but_daemon_defaults_and_inspect_forms_are_fixed() -
 def test_anonymous_volumes_are_reattached_by_name() -> None:
     plan = clone_config(inspect(), OLD_IMAGE, {}, image="app:1")
     assert plan.anonymous_volumes == ("a" * 64,)
-    assert plan.body["HostConfig"]["Binds"] == ["/srv/conf:/conf:ro", f"{'a' * 64}:/data"]
+    assert plan.body["HostConfig"]["Binds"] == ["/srv/conf:/conf:ro"]
+    assert plan.body["HostConfig"]["Mounts"] == [
+        {"Type": "volume", "Source": "a" * 64, "Target": "/data", "ReadOnly": False}
+    ]
 
 
 def test_published_ports_stay_exposed() -> None:
