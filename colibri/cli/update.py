@@ -22,7 +22,7 @@ __all__ = ["FAILPOINTS_HELP", "update"]
 
 FAILPOINTS_HELP = (
     "Failpoints (tests): COLIBRI_FAILPOINT=<step> kills the process right after that step: "
-    + ", ".join(s.value for s in Step if s not in {Step.RECOVER, Step.DONE, Step.DEPENDENTS})
+    + ", ".join(s.value for s in Step if s not in {Step.RECOVER, Step.DONE})
     + "."
 )
 _FAILED = {RunStatus.FAILED, RunStatus.ROLLED_BACK, RunStatus.BLOCKED}

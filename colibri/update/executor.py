@@ -17,7 +17,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from colibri.domain.clone import clone_config
@@ -25,7 +25,9 @@ from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import LockOwner, NewRun, RunStatus, Step
 from colibri.domain.model import Container
+from colibri.domain.planner import dependents_of
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
+from colibri.domain.recovery import SwapRecord
 from colibri.domain.refs import ImageRef
 from colibri.errors import ColibriError, LockHeld, UpdateError
 from colibri.update.verify import Verifier
@@ -117,6 +119,9 @@ class _Run:
     renamed_old: bool = False
     renamed_new: bool = False
     downtime_ms: int | None = None
+    sharers: list[SwapRecord] = field(default_factory=list)
+    sharer_new: dict[str, str] = field(default_factory=dict)
+    sharer_renamed: set[str] = field(default_factory=set)
     inspect: Mapping[str, Any] = field(default_factory=dict)
     old_config: Mapping[str, Any] = field(default_factory=dict)
     new_config: Mapping[str, Any] = field(default_factory=dict)
@@ -229,6 +234,8 @@ class Executor:
         try:
             self._switch(run)
             self.verifier.verify(run.new_id or "", self._verify_policy(run), self._keepalive(run))
+            self._failpoint(run, Step.VERIFY)
+            self._dependents(run)
         except ColibriError as exc:
             return self._rollback(run, exc)
         return self._commit(run)
@@ -349,6 +356,7 @@ class Executor:
     def _switch(self, run: _Run) -> None:
         """stop, rename aside, rename into place, start: the only downtime."""
         new_id = run.new_id or ""
+        run.sharers = self._sharers(run)
         self._step(
             run,
             Step.STOP,
@@ -357,7 +365,11 @@ class Executor:
             temp_name=run.temp_name,
             aside_name=run.aside_name,
             was_running=run.was_running,
+            dependents=[record.as_dict() for record in run.sharers],
         )
+        for record in run.sharers:
+            if record.was_running:
+                self.engine.stop_container(record.old_id)
         started = self.clock.monotonic()
         if run.was_running:
             self.engine.stop_container(run.old_id, _stop_timeout(run.inspect))
@@ -377,6 +389,61 @@ class Executor:
         self._failpoint(run, Step.START)
         self._step(run, Step.VERIFY, new_id=new_id)
 
+    def _sharers(self, run: _Run) -> list[SwapRecord]:
+        """Containers in the old container's network namespace: they are stopped with it and
+        recreated in the new one's (their namespace dies with the old container)."""
+        target = replace(run.request.container, id=run.old_id, name=run.name)
+        found = dependents_of(target, self.engine.list_containers(include_stopped=True))
+        suffix = run.id[:8]
+        return [
+            SwapRecord(
+                c.id,
+                c.name,
+                f"{c.name}-colibri-new-{suffix}",
+                f"{c.name}-colibri-old-{suffix}",
+                c.running,
+            )
+            for c in found.recreate
+        ]
+
+    def _dependents(self, run: _Run) -> None:
+        """Recreate namespace sharers in the new container's namespace; restart the
+        containers that declare a dependency (``colibri.depends-on``)."""
+        target = replace(run.request.container, id=run.old_id, name=run.name)
+        declared = dependents_of(target, self.engine.list_containers()).restart
+        if not run.sharers and not declared:
+            return
+        self._step(
+            run,
+            Step.DEPENDENTS,
+            new_id=run.new_id,
+            recreate=[record.as_dict() for record in run.sharers],
+            restart=[c.id for c in declared],
+        )
+        for record in run.sharers:
+            self._recreate_sharer(run, record)
+        self._failpoint(run, Step.DEPENDENTS)
+        for container in declared:
+            try:
+                self.engine.restart_container(container.id)
+            except ColibriError as exc:
+                self.journal.log(run.id, "WARNING", f"could not restart {container.name}: {exc}")
+
+    def _recreate_sharer(self, run: _Run, record: SwapRecord) -> None:
+        inspect = self.engine.inspect_container(record.old_id)
+        image = self.engine.inspect_image_raw(str(inspect.get("Image") or "")) or {}
+        config = image.get("Config") or {}
+        current = str((inspect.get("Config") or {}).get("Image") or "")
+        plan = clone_config(inspect, config, config, image=current)
+        plan.body["HostConfig"]["NetworkMode"] = f"container:{run.new_id}"
+        run.sharer_new[record.name] = self.engine.create_container(plan.body, record.temp_name)
+        self.engine.rename_container(record.old_id, record.aside_name)
+        run.sharer_renamed.add(record.name)
+        self.engine.rename_container(run.sharer_new[record.name], record.name)
+        if record.was_running:
+            self.engine.start_container(run.sharer_new[record.name])
+            self.verifier.verify_running(run.sharer_new[record.name])
+
     def _verify_policy(self, run: _Run) -> VerifyPolicy | None:
         """``None`` (nothing to watch) when the old container was not running."""
         if not run.was_running:
@@ -390,12 +457,12 @@ class Executor:
         return refresh
 
     def _commit(self, run: _Run) -> UpdateOutcome:
-        self._failpoint(run, Step.VERIFY)
         self._step(run, Step.COMMIT, old_id=run.old_id, new_id=run.new_id)
-        try:
-            self.engine.remove_container(run.old_id, force=True)
-        except ColibriError as exc:  # the update stands; the old container is only left over
-            self.journal.log(run.id, "WARNING", f"could not remove the old container: {exc}")
+        for old_id in [run.old_id, *(record.old_id for record in run.sharers)]:
+            try:
+                self.engine.remove_container(old_id, force=True)
+            except ColibriError as exc:  # the update stands; the old one is only left over
+                self.journal.log(run.id, "WARNING", f"could not remove {old_id[:12]}: {exc}")
         self._failpoint(run, Step.COMMIT)
         if run.options.cleanup:
             self._remove_unused_image(run, run.old_image_id)
@@ -458,16 +525,27 @@ class Executor:
         return self._finish(run, RunStatus.ROLLED_BACK, reason)
 
     def _undo_switch(self, run: _Run) -> None:
+        for record in run.sharers:
+            if record.name in run.sharer_new:
+                self.engine.remove_container(run.sharer_new[record.name], force=True)
+            if record.name in run.sharer_renamed:
+                self.engine.rename_container(record.old_id, record.name)
         if run.new_id:
             self.engine.remove_container(run.new_id, force=True)
         if run.renamed_old:
             self.engine.rename_container(run.old_id, run.name)
-        if run.was_running:
-            state = self.engine.inspect_container(run.old_id).get("State") or {}
-            if not state.get("Running"):
-                self.engine.start_container(run.old_id)
-            self.verifier.verify_running(run.old_id)
+        self._ensure_running(run.old_id, run.was_running)
+        for record in run.sharers:
+            self._ensure_running(record.old_id, record.was_running)
         self._restore_tag(run)
+
+    def _ensure_running(self, container_id: str, should_run: bool) -> None:
+        if not should_run:
+            return
+        state = self.engine.inspect_container(container_id).get("State") or {}
+        if not state.get("Running"):
+            self.engine.start_container(container_id)
+        self.verifier.verify_running(container_id)
 
     def _restore_tag(self, run: _Run) -> None:
         if not run.previous_tag_image or not run.tag_ref:

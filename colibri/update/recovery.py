@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from colibri.domain.journal import LockOwner, RunRecord, RunStatus, Step
 from colibri.domain.ports import Engine, Journal
-from colibri.domain.recovery import Observed, RecoveryAction, Seen, plan_recovery
+from colibri.domain.recovery import (
+    Observed,
+    RecoveryAction,
+    Seen,
+    SwapRecord,
+    plan_recovery,
+    swap_records,
+)
 from colibri.errors import ColibriError, EngineNotFound, LockHeld
 from colibri.update.verify import Verifier
 
@@ -98,7 +105,18 @@ class Recoverer:
         )
         if new is not None and old is not None and new.id == old.id:
             new = None
-        return Observed(old=old, new=new)
+        dependents = [self._observe_swap(record) for record in swap_records(run)]
+        return Observed(old=old, new=new, dependents=dependents)
+
+    def _observe_swap(self, record: SwapRecord) -> tuple[SwapRecord, Seen | None, Seen | None]:
+        """A dependent's old copy (by ID) and new copy (by temporary name, or holding the
+        name with another ID)."""
+        old = self._seen(record.old_id)
+        new = self._seen(record.temp_name)
+        if new is None:
+            holder = self._seen(record.name)
+            new = holder if holder is not None and holder.id != record.old_id else None
+        return record, old, new
 
     def _seen(self, name_or_id: str) -> Seen | None:
         if not name_or_id:
@@ -128,6 +146,10 @@ class Recoverer:
         container = self.engine.get_container(run.container_name)
         if run.step_data(Step.SNAPSHOT).get("was_running", True):
             self.verifier.verify_running(container.id)
+        for record in swap_records(run):
+            dependent = self.engine.get_container(record.name)
+            if record.was_running:
+                self.verifier.verify_running(dependent.id)
 
 
 def _alive(owner: LockOwner) -> bool:
