@@ -24,12 +24,12 @@ from colibri.domain.clone import clone_config
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import LockOwner, NewRun, RunStatus, Step
-from colibri.domain.model import Container
+from colibri.domain.model import Container, LocalImage
 from colibri.domain.planner import dependents_of
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
 from colibri.domain.recovery import SwapRecord
-from colibri.domain.refs import ImageRef
-from colibri.errors import ColibriError, LockHeld, UpdateError
+from colibri.domain.refs import ImageRef, parse_reference
+from colibri.errors import BadReference, ColibriError, LockHeld, UpdateError
 from colibri.update.verify import Verifier
 
 __all__ = ["Executor", "UpdateOptions", "UpdateOutcome", "UpdateRequest"]
@@ -469,14 +469,27 @@ class Executor:
         return self._finish(run, RunStatus.UPDATED, "updated and verified")
 
     def _remove_unused_image(self, run: _Run, image_id: str) -> None:
+        """Remove ``image_id``'s references in the tracked repository; the daemon deletes the
+        image with its last reference. Kept when a container uses it or another repository's
+        tag names it (someone else relies on it)."""
         if self.engine.containers_using_image(image_id):
             self.journal.log(run.id, "INFO", f"kept image {image_id[:19]}: still in use")
             return
+        image = self.engine.inspect_image(image_id)
+        if image is None:
+            return
+        ours = _references_in(run.request.ref, image)
+        others = [t for t in image.repo_tags if t not in ours]
         try:
-            self.engine.remove_image(image_id)
-            self.journal.log(run.id, "INFO", f"removed image {image_id[:19]}")
+            for reference in ours:
+                self.engine.remove_image(reference)
+            if not ours and not others:
+                self.engine.remove_image(image_id)
         except ColibriError as exc:
             self.journal.log(run.id, "WARNING", f"could not remove image {image_id[:19]}: {exc}")
+            return
+        kept = f"; kept: also tagged {', '.join(others)}" if others else ""
+        self.journal.log(run.id, "INFO", f"removed image {image_id[:19]}{kept}")
 
     def _abort(self, run: _Run, exc: ColibriError) -> UpdateOutcome:
         """A failure before the old container was touched: clean up, keep it running."""
@@ -599,3 +612,17 @@ def _stop_timeout(inspect: Mapping[str, Any]) -> int:
     """The container's own StopTimeout, else Docker's default."""
     value = (inspect.get("Config") or {}).get("StopTimeout")
     return value if isinstance(value, int) and value >= 0 else DEFAULT_STOP_TIMEOUT
+
+
+def _references_in(ref: ImageRef, image: LocalImage) -> list[str]:
+    """The image's tags and digest references that belong to ``ref``'s repository."""
+    found = []
+    for entry in (*image.repo_tags, *image.repo_digests):
+        name = entry.rpartition("@")[0] if "@" in entry else entry.rpartition(":")[0]
+        try:
+            other = parse_reference(name)
+        except BadReference:
+            continue
+        if other.registry_key == ref.registry_key and other.path == ref.path:
+            found.append(entry)
+    return found

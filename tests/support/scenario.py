@@ -64,6 +64,11 @@ class Publisher:
             with contextlib.suppress(docker.errors.APIError):
                 self.api.remove_image(ref, force=False, noprune=False)
 
+    def untag_build(self, published: Published) -> None:
+        """Leave only the registry's names on the image (as if it had only been pulled)."""
+        for tag in self._build_tags(published.image_id):
+            self.api.remove_image(tag)
+
     def _build_tags(self, image_id: str) -> list[str]:
         try:
             return [t for t in self.api.inspect_image(image_id)["RepoTags"] if "-build/" in t]

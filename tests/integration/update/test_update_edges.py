@@ -1,0 +1,178 @@
+"""The edges of the update transaction: a pull that breaks midway, a create the daemon
+refuses, a lock held by someone else, two updates at once, and ``--cleanup``."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from colibri.domain.journal import LockOwner, RunStatus
+from colibri.domain.refs import parse_reference
+from colibri.engine import DockerEngine, connect
+from colibri.errors import EngineError
+from colibri.registry.clock import SystemClock
+from colibri.store import Store, make_store
+from colibri.update.executor import Executor, UpdateOptions, UpdateRequest
+from tests.support.docker_env import DockerTracker
+from tests.support.registry import RegistryServer
+from tests.support.scenario import ColibriCli, Published, Publisher
+
+pytestmark = pytest.mark.docker
+
+OPT_IN = {"colibri.enable": "true"}
+FAST = UpdateOptions()
+
+
+@pytest.fixture
+def versions(publisher: Publisher, session_prefix: str) -> tuple[Published, Published]:
+    repo = f"{session_prefix}/edge-{secrets.token_hex(3)}"
+    v1 = publisher.publish(repo, "1")
+    publisher.pull(v1)
+    v2 = publisher.publish(repo, "1")
+    publisher.forget(v2)
+    publisher.api.tag(v1.image_id, v1.repository, "1")
+    return v1, v2
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with make_store(f"sqlite:///{tmp_path / 'colibri.db'}") as opened:
+        yield opened
+
+
+def request_for(engine: DockerEngine, name: str, v1: Published, v2: Published) -> UpdateRequest:
+    return UpdateRequest(
+        container=engine.get_container(name),
+        ref=parse_reference(v1.ref),
+        remote_digest=v2.digest,
+        current_digest=v1.digest,
+    )
+
+
+class RefusingCreate:
+    """The real engine, except that the daemon 'refuses' to create containers."""
+
+    def __init__(self, engine: DockerEngine) -> None:
+        self.engine = engine
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def create_container(self, body: Mapping[str, Any], name: str) -> str:
+        raise EngineError(f"create container {name}: refused by the test")
+
+
+def assert_untouched(client: docker.DockerClient, old: Any, v1: Published) -> None:
+    current = client.containers.get(old.name)
+    assert current.id == old.id and current.status == "running"
+    assert client.images.get(v1.ref).id == v1.image_id
+    names = [c.name for c in client.containers.list(all=True)]
+    assert not [n for n in names if n.startswith(f"{old.name}-colibri-")]
+
+
+def test_a_pull_that_breaks_midway_leaves_the_container_as_it_was(
+    versions: tuple[Published, Published],
+    registry: RegistryServer,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+) -> None:
+    v1, v2 = versions
+    repository = v1.repository.partition("/")[2]
+    with registry.api_client() as client:
+        manifest = client.get(
+            f"/v2/{repository}/manifests/{v2.digest}",
+            headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+        ).json()
+        layer = manifest["layers"][0]["digest"]
+        assert client.delete(f"/v2/{repository}/blobs/{layer}").status_code == 202
+    old = docker_tracker.run(v1.ref, "pullfail", labels=OPT_IN)
+    [outcome] = colibri.json("update", old.name, expect=(4,))
+    assert outcome["status"] == "failed"
+    assert "pull" in outcome["reason"]
+    assert_untouched(docker_client, old, v1)
+
+
+def test_a_create_the_daemon_refuses_leaves_the_container_as_it_was(
+    versions: tuple[Published, Published],
+    docker_tracker: DockerTracker,
+    store: Store,
+    docker_client: docker.DockerClient,
+) -> None:
+    v1, v2 = versions
+    old = docker_tracker.run(v1.ref, "nocreate", labels=OPT_IN)
+    engine = connect()
+    executor = Executor(RefusingCreate(engine), store.journal, SystemClock())  # type: ignore[arg-type]
+    outcome = executor.update(request_for(engine, old.name, v1, v2), FAST)
+    assert outcome.status is RunStatus.FAILED
+    assert "refused by the test" in outcome.reason
+    assert_untouched(docker_client, old, v1)
+    run = store.journal.get_run(outcome.run_id or "")
+    assert run.status is RunStatus.FAILED and run.reason == outcome.reason
+
+
+def test_a_container_locked_by_another_update_is_skipped(
+    versions: tuple[Published, Published],
+    docker_tracker: DockerTracker,
+    store: Store,
+    docker_client: docker.DockerClient,
+) -> None:
+    v1, v2 = versions
+    old = docker_tracker.run(v1.ref, "locked", labels=OPT_IN)
+    engine = connect()
+    executor = Executor(engine, store.journal, SystemClock())
+    other = LockOwner("someone-else", "another-host", 4242)
+    store.journal.acquire_lock(executor.lock_key(old.name), other, 600)
+    outcome = executor.update(request_for(engine, old.name, v1, v2), FAST)
+    assert outcome.status is RunStatus.SKIPPED
+    assert "another-host" in outcome.reason
+    assert_untouched(docker_client, old, v1)
+    store.journal.release_lock(executor.lock_key(old.name), other)
+    assert executor.update(request_for(engine, old.name, v1, v2), FAST).status is RunStatus.UPDATED
+
+
+def test_two_update_processes_at_once_update_the_container_once(
+    versions: tuple[Published, Published],
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+) -> None:
+    v1, _ = versions
+    old = docker_tracker.run(v1.ref, "twice", labels=OPT_IN)
+    slow = {"COLIBRI_STABILITY_WINDOW": "4"}
+    first = colibri.start("update", old.name, "--format", "json", **slow)
+    second = colibri.start("update", old.name, "--format", "json", **slow)
+    outcomes = [colibri._finish(p, 120).json()[0] for p in (first, second)]
+    statuses = sorted(o["status"] for o in outcomes)
+    assert statuses in (["skipped", "updated"], ["up_to_date", "updated"]), outcomes
+    same_name = [c for c in docker_client.containers.list(all=True) if c.name == old.name]
+    assert len(same_name) == 1 and same_name[0].status == "running"
+    assert same_name[0].image.id != v1.image_id
+
+
+def test_cleanup_removes_the_old_image_only_when_unused(
+    versions: tuple[Published, Published],
+    publisher: Publisher,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+) -> None:
+    v1, _ = versions
+    publisher.untag_build(v1)
+    first = docker_tracker.run(v1.ref, "clean-a", labels=OPT_IN)
+    second = docker_tracker.run(v1.ref, "clean-b")
+    [outcome] = colibri.json("update", first.name, "--cleanup")
+    assert outcome["status"] == "updated"
+    assert docker_client.images.get(v1.image_id)  # still used by clean-b
+    second.remove(force=True)
+    docker_client.api.tag(v1.image_id, v1.repository, "1")
+    other = docker_tracker.run(v1.ref, "clean-c", labels=OPT_IN)
+    [outcome] = colibri.json("update", other.name, "--cleanup")
+    assert outcome["status"] == "updated"
+    with pytest.raises(docker.errors.ImageNotFound):
+        docker_client.images.get(v1.image_id)
