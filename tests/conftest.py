@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.support.fault_proxy",
     "tests.support.fake_scanners",
     "tests.support.images",
+    "tests.support.notify_sink",
     "tests.support.registry",
     "tests.support.scenario",
 ]

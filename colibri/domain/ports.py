@@ -8,18 +8,31 @@ exception.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import Probe
 from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
+from colibri.domain.messages import Message
 from colibri.domain.model import Container, Descriptor, LocalImage, RemoteManifest
 from colibri.domain.refs import ImageRef
 from colibri.domain.scanning import ScannerInfo, ScanReport
 
-__all__ = ["Clock", "Engine", "Gate", "Journal", "Prober", "Registry", "Scanner"]
+__all__ = [
+    "Clock",
+    "Engine",
+    "Gate",
+    "Journal",
+    "NotificationLog",
+    "NotificationTarget",
+    "NotificationTargets",
+    "Notifier",
+    "Prober",
+    "Registry",
+    "Scanner",
+]
 
 
 class Engine(Protocol):
@@ -286,4 +299,56 @@ class Prober(Protocol):
     def probe(self, address: str, probe: Probe, timeout: float) -> str | None:
         """Try ``probe`` against ``address`` (the container's IP); ``None`` on success, else
         what went wrong."""
+        ...
+
+
+class Notifier(Protocol):
+    """Delivers rendered messages to notification targets (Apprise URLs)."""
+
+    def send(self, target_url: str, message: Message) -> None:
+        """Deliver ``message`` to the one target ``target_url`` names.
+
+        The URL holds credentials: implementations never log it or put it in an error except
+        in redacted form. Raises ``NotifyError``, ``permanent`` when another attempt cannot
+        help (an invalid URL), otherwise transient."""
+        ...
+
+
+class NotificationTarget(Protocol):
+    """One configured destination, as the store keeps it."""
+
+    @property
+    def id(self) -> str | int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def url(self) -> str:
+        """The Apprise URL: a secret."""
+        ...
+
+    @property
+    def events(self) -> Collection[str]:
+        """The ``colibri.domain.events.EventKind`` values this target wants."""
+        ...
+
+    @property
+    def enabled(self) -> bool: ...
+
+
+class NotificationTargets(Protocol):
+    """Where notifications go."""
+
+    def list_targets(self) -> Sequence[NotificationTarget]:
+        """Every configured target, enabled or not. Raises ``StoreError``."""
+        ...
+
+
+class NotificationLog(Protocol):
+    """What was already announced, for events that must not repeat."""
+
+    def first_time(self, key: str) -> bool:
+        """Record ``key``; ``True`` only for the first caller ever to record it (atomic across
+        processes sharing the store). Raises ``StoreError``."""
         ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ OLD = "sha256:" + "0123456789ab" + "c" * 52
 NEW = "sha256:" + "fedcba987654" + "d" * 52
 OLD_ID = "sha256:" + "1" * 64
 NEW_ID = "sha256:" + "2" * 64
-WHERE = {"environment": "prod", "container": "web", "image": "nginx:1.25"}
+WHERE: dict[str, Any] = {"environment": "prod", "container": "web", "image": "nginx:1.25"}
 
 
 def test_update_available() -> None:
