@@ -8,7 +8,7 @@ exception.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -17,6 +17,7 @@ from colibri.domain.health import Probe
 from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
 from colibri.domain.messages import Message
 from colibri.domain.model import Container, Descriptor, LocalImage, RemoteManifest
+from colibri.domain.notifications import NotificationTarget
 from colibri.domain.refs import ImageRef
 from colibri.domain.scanning import ScannerInfo, ScanReport
 
@@ -26,7 +27,6 @@ __all__ = [
     "Gate",
     "Journal",
     "NotificationLog",
-    "NotificationTarget",
     "NotificationTargets",
     "Notifier",
     "Prober",
@@ -314,34 +314,12 @@ class Notifier(Protocol):
         ...
 
 
-class NotificationTarget(Protocol):
-    """One configured destination, as the store keeps it."""
-
-    @property
-    def id(self) -> str | int: ...
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def url(self) -> str:
-        """The Apprise URL: a secret."""
-        ...
-
-    @property
-    def events(self) -> Collection[str]:
-        """The ``colibri.domain.events.EventKind`` values this target wants."""
-        ...
-
-    @property
-    def enabled(self) -> bool: ...
-
-
 class NotificationTargets(Protocol):
     """Where notifications go."""
 
     def list_targets(self) -> Sequence[NotificationTarget]:
-        """Every configured target, enabled or not. Raises ``StoreError``."""
+        """Every configured target, enabled or not (``NotificationTarget.wants`` tells which
+        to use). Raises ``StoreError``."""
         ...
 
 
