@@ -354,9 +354,18 @@ class Executor:
         self._failpoint(run, Step.CREATE)
 
     def _switch(self, run: _Run) -> None:
-        """stop, rename aside, rename into place, start: the only downtime."""
+        """rename the old container aside and the new one into place (both allowed while the
+        old one runs), then stop the old one and start the new one: the only downtime."""
         new_id = run.new_id or ""
         run.sharers = self._sharers(run)
+        self._step(run, Step.RENAME_OLD, old_id=run.old_id, new_id=new_id, name=run.aside_name)
+        self.engine.rename_container(run.old_id, run.aside_name)
+        run.renamed_old = True
+        self._failpoint(run, Step.RENAME_OLD)
+        self._step(run, Step.RENAME_NEW, old_id=run.old_id, new_id=new_id, name=run.name)
+        self.engine.rename_container(new_id, run.name)
+        run.renamed_new = True
+        self._failpoint(run, Step.RENAME_NEW)
         self._step(
             run,
             Step.STOP,
@@ -374,14 +383,6 @@ class Executor:
         if run.was_running:
             self.engine.stop_container(run.old_id, _stop_timeout(run.inspect))
         self._failpoint(run, Step.STOP)
-        self._step(run, Step.RENAME_OLD, old_id=run.old_id, name=run.aside_name)
-        self.engine.rename_container(run.old_id, run.aside_name)
-        run.renamed_old = True
-        self._failpoint(run, Step.RENAME_OLD)
-        self._step(run, Step.RENAME_NEW, new_id=new_id, name=run.name)
-        self.engine.rename_container(new_id, run.name)
-        run.renamed_new = True
-        self._failpoint(run, Step.RENAME_NEW)
         self._step(run, Step.START, new_id=new_id)
         if run.was_running:
             self.engine.start_container(new_id)

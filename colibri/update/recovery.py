@@ -97,12 +97,15 @@ class Recoverer:
         return RecoveryOutcome(run.id, run.container_name, plan.status, plan.reason)
 
     def _observe(self, run: RunRecord) -> Observed:
-        stop = run.step_data(Step.STOP)
-        create = run.step_data(Step.CREATE)
+        """The old container (by ID) and the new one: by the ID journaled once it was created,
+        else by its temporary name, else as whoever holds the name when it is not the old."""
         old = self._seen(run.container_id)
-        new = self._seen(str(stop.get("new_id") or "")) or self._seen(
-            str(create.get("temp_name") or "")
+        new = self._seen(_journaled_new_id(run)) or self._seen(
+            str(run.step_data(Step.CREATE).get("temp_name") or "")
         )
+        if new is None and run.reached(Step.CREATE):
+            holder = self._seen(run.container_name)
+            new = holder if holder is not None and holder.id != run.container_id else None
         if new is not None and old is not None and new.id == old.id:
             new = None
         dependents = [self._observe_swap(record) for record in swap_records(run)]
@@ -166,3 +169,10 @@ def _alive(owner: LockOwner) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _journaled_new_id(run: RunRecord) -> str:
+    for record in reversed(run.steps):
+        if record.data.get("new_id"):
+            return str(record.data["new_id"])
+    return ""
