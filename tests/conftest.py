@@ -1,6 +1,7 @@
 """Shared fixtures: a real dockerd, local test images, real registries, fault injection."""
 
 pytest_plugins = [
+    "tests.support.cosign",
     "tests.support.databases",
     "tests.support.docker_env",
     "tests.support.fault_proxy",

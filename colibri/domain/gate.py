@@ -13,7 +13,12 @@ __all__ = ["GateRequest", "GateVerdict"]
 
 @dataclass(frozen=True, slots=True)
 class GateRequest:
-    """The candidate, exactly as pulled, and what runs now (for "not worse than" rules)."""
+    """The candidate, exactly as pulled, and what runs now (for "not worse than" rules).
+
+    ``digest`` is what was pulled (an index digest for a multi-arch tag);
+    ``platform_digest`` the platform manifest inside it that runs, when known: a signature
+    on it is accepted when the index itself is unsigned (registry-spec G5).
+    """
 
     ref: ImageRef
     digest: str
@@ -21,6 +26,7 @@ class GateRequest:
     running_digest: str | None
     running_image_id: str
     labels: Mapping[str, str] = field(default_factory=dict)
+    platform_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

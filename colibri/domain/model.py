@@ -95,13 +95,15 @@ class LocalImage:
 
 @dataclass(frozen=True, slots=True)
 class Descriptor:
-    """An entry of an image index: a child manifest for one platform."""
+    """An entry of an image index: a child manifest for one platform, or (in a referrers
+    list) an artifact about another manifest, whose type ``artifact_type`` names."""
 
     digest: str
     media_type: str
     size: int = 0
     platform: Platform | None = None
     annotations: Mapping[str, str] = field(default_factory=dict)
+    artifact_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

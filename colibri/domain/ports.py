@@ -19,7 +19,8 @@ from colibri.domain.messages import Message
 from colibri.domain.model import Container, Descriptor, LocalImage, RemoteManifest
 from colibri.domain.notifications import NotificationTarget
 from colibri.domain.refs import ImageRef
-from colibri.domain.scanning import ScannerInfo, ScanReport
+from colibri.domain.scanning import ScanFailure, ScannerInfo, ScanReport
+from colibri.domain.signatures import SignatureResult
 
 __all__ = [
     "Clock",
@@ -31,7 +32,10 @@ __all__ = [
     "Notifier",
     "Prober",
     "Registry",
+    "ScanStore",
     "Scanner",
+    "SignatureVerifier",
+    "StoredScan",
 ]
 
 
@@ -329,4 +333,44 @@ class NotificationLog(Protocol):
     def first_time(self, key: str) -> bool:
         """Record ``key``; ``True`` only for the first caller ever to record it (atomic across
         processes sharing the store). Raises ``StoreError``."""
+        ...
+
+
+class SignatureVerifier(Protocol):
+    """Checks an image digest's signatures against the configured trust (cosign keys)."""
+
+    def verify(self, ref: ImageRef, digest: str) -> SignatureResult:
+        """Look up and verify the signatures of ``<ref's repository>@<digest>``.
+
+        Never raises for a missing, invalid or unreachable signature: the result's status says
+        ``unsigned``, ``invalid`` or ``error`` (lookup failed) with the detail. Safe to call
+        from several threads."""
+        ...
+
+
+class StoredScan(Protocol):
+    """A saved scan record, as far as the gate cares: its id, for the decision's details."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
+class ScanStore(Protocol):
+    """Scan reports per image digest, keyed by the scanners' versions and DB builds.
+
+    ``colibri.store.ScanReports`` implements it. Methods raise ``StoreError``."""
+
+    def save_report(self, report: ScanReport, *, at: datetime) -> StoredScan:
+        """Store a good report (``at`` when it has no ``scanned_at``)."""
+        ...
+
+    def save_failure(
+        self, failure: ScanFailure, scanners: Sequence[ScannerInfo], *, at: datetime
+    ) -> StoredScan:
+        """Store a failed scan; it never hides a good report of the same digest."""
+        ...
+
+    def reusable_report(self, digest: str, scanners: Sequence[ScannerInfo]) -> ScanReport | None:
+        """The newest good report of ``digest`` made by exactly ``scanners`` (same versions,
+        same DB builds), or ``None`` when the image must be scanned."""
         ...
