@@ -9,11 +9,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from colibri.domain.ports import Clock
+from colibri.store.auto_updates import SqlAutoUpdates
+from colibri.store.container_statuses import SqlContainerStatuses
 from colibri.store.db import make_engine, make_session_factory
+from colibri.store.environments import SqlEnvironments
 from colibri.store.journal import SqlJournal
 from colibri.store.migrate import upgrade, upgrade_engine
+from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
 from colibri.store.scan_reports import ScanReports
 from colibri.store.scans import ScanRecords
+from colibri.store.tokens import SqlApiTokens
 from colibri.store.urls import is_sqlite, normalise_url, sqlite_path
 
 __all__ = ["Store", "make_store"]
@@ -24,7 +29,9 @@ class Store:
     """The repositories on one database, and the engine they share (close it at exit).
 
     ``scans`` stores plain report documents; ``reports`` is the same table in terms of the
-    domain's ``ScanReport``.
+    domain's ``ScanReport``. The rest serve ``colibri serve``: environments, auto-update
+    settings (and the scheduler's claims), API tokens, notification targets and the
+    notification de-duplication log, the last check of each container.
     """
 
     engine: Engine
@@ -32,6 +39,12 @@ class Store:
     journal: SqlJournal
     scans: ScanRecords
     reports: ScanReports
+    environments: SqlEnvironments
+    auto_updates: SqlAutoUpdates
+    tokens: SqlApiTokens
+    notification_targets: SqlNotificationTargets
+    notification_log: SqlNotificationLog
+    container_statuses: SqlContainerStatuses
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -71,4 +84,10 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         journal=SqlJournal(sessions, clock),
         scans=scans,
         reports=ScanReports(scans),
+        environments=SqlEnvironments(sessions, clock),
+        auto_updates=SqlAutoUpdates(sessions, clock),
+        tokens=SqlApiTokens(sessions, clock),
+        notification_targets=SqlNotificationTargets(sessions, clock),
+        notification_log=SqlNotificationLog(sessions, clock),
+        container_statuses=SqlContainerStatuses(sessions, clock),
     )

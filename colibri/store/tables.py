@@ -10,7 +10,9 @@ Conventions, so that later migrations stay easy:
   batch mode needs to alter SQLite tables;
 - enumerations are stored as short strings, not database enums, so adding a value needs no
   migration;
-- times are :class:`~colibri.store.types.UtcDateTime`, documents are ``JSON``.
+- times are :class:`~colibri.store.types.UtcDateTime`, documents are ``JSON``;
+- integer ids of things users create and delete are never reused (``AUTOINCREMENT`` on
+  SQLite), so an id an API client remembers cannot come to mean another row.
 """
 
 from __future__ import annotations
@@ -18,12 +20,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from colibri.store.types import UtcDateTime
 
-__all__ = ["Base", "LockRow", "RunLogRow", "RunRow", "RunStepRow", "ScanRecordRow"]
+__all__ = [
+    "ApiTokenRow",
+    "AutoUpdateSettingRow",
+    "Base",
+    "ContainerStatusRow",
+    "EnvironmentRow",
+    "LockRow",
+    "NotificationLogRow",
+    "NotificationTargetRow",
+    "RunLogRow",
+    "RunRow",
+    "RunStepRow",
+    "ScanRecordRow",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -129,3 +154,115 @@ class ScanRecordRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     error: Mapped[str] = mapped_column(Text)
+
+
+NEVER_REUSED = {"sqlite_autoincrement": True}
+"""Table option: SQLite never hands out an id again after its row was deleted."""
+
+
+class EnvironmentRow(Base):
+    """A Docker host (``colibri.domain.environments.Environment``); ``tls`` is the endpoint's
+    TLS material as a document, ``NULL`` for none."""
+
+    __tablename__ = "environments"
+    __table_args__ = (UniqueConstraint("name"), NEVER_REUSED)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    endpoint: Mapped[str] = mapped_column(Text)
+    tls: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    labels: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class AutoUpdateSettingRow(Base):
+    """One container's auto-update setting and the scheduler's bookkeeping for it.
+
+    ``ix_auto_update_settings_due`` serves the scheduler's "what is due" query: enabled rows
+    in ``(next_run_at, id)`` order, read from the index without touching the others, and
+    without a sort.
+    """
+
+    __tablename__ = "auto_update_settings"
+    __table_args__ = (
+        UniqueConstraint("environment_id", "container_name"),
+        Index("ix_auto_update_settings_due", "enabled", "next_run_at", "id"),
+        NEVER_REUSED,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    environment_id: Mapped[int] = mapped_column(Integer, ForeignKey("environments.id"))
+    container_name: Mapped[str] = mapped_column(NAME)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    schedule_type: Mapped[str] = mapped_column(String(16))
+    cron: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64))
+    criteria: Mapped[str] = mapped_column(String(16))
+    gate: Mapped[dict[str, Any]]
+    policy: Mapped[str] = mapped_column(String(16))
+    notify: Mapped[bool] = mapped_column(Boolean)
+    next_run_at: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    last_run_id: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[str | None] = mapped_column(String(32))
+    consecutive_failures: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    """An API token: the SHA-256 of its secret, never the secret."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("name"), UniqueConstraint("token_hash"), NEVER_REUSED)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(NAME)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(32))
+    permissions: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class NotificationTargetRow(Base):
+    """An Apprise URL (a secret) and the event names it is subscribed to."""
+
+    __tablename__ = "notification_targets"
+    __table_args__ = (UniqueConstraint("name"), NEVER_REUSED)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(NAME)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
+class NotificationLogRow(Base):
+    """A de-duplication key of a notification already sent, and when it was first seen."""
+
+    __tablename__ = "notification_log"
+
+    key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class ContainerStatusRow(Base):
+    """The last check of one container, keyed by environment and container name."""
+
+    __tablename__ = "container_statuses"
+
+    environment_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("environments.id", ondelete="CASCADE"), primary_key=True
+    )
+    container_name: Mapped[str] = mapped_column(NAME, primary_key=True)
+    container_id: Mapped[str] = mapped_column(String(128))
+    image: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    current_digest: Mapped[str | None] = mapped_column(DIGEST)
+    remote_digest: Mapped[str | None] = mapped_column(DIGEST)
+    reason: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[datetime]

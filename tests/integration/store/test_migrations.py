@@ -16,7 +16,14 @@ from colibri.store.tables import Base
 from colibri.store.types import UtcDateTime
 from tests.integration.store.workers import migrate, run_in_processes
 
-TABLES = {"runs", "run_steps", "run_logs", "locks", "scan_records", "alembic_version"}
+TABLES = {"runs", "run_steps", "run_logs", "locks", "scan_records", "alembic_version"} | {
+    "environments",
+    "auto_update_settings",
+    "api_tokens",
+    "notification_targets",
+    "notification_log",
+    "container_statuses",
+}
 
 
 def tables_of(url: str) -> set[str]:

@@ -15,6 +15,8 @@ def test_all_is_sorted_and_complete() -> None:
     public = {name for name in vars(colibri.store) if not name.startswith("_")}
     modules = {"db", "errors", "factory", "journal", "locks", "migrate", "records", "scans"}
     modules |= {"scan_reports", "tables", "types", "urls"}
+    modules |= {"auto_updates", "conflicts", "container_statuses", "environments"}
+    modules |= {"notifications", "repository", "tokens"}
     assert public - modules == set(exported)
 
 
