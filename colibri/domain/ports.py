@@ -8,26 +8,35 @@ exception.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from colibri.domain.container_status import ContainerStatus
+from colibri.domain.environments import Environment, NewEnvironment
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import Probe
 from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
 from colibri.domain.messages import Message
 from colibri.domain.model import Container, Descriptor, LocalImage, RemoteManifest
-from colibri.domain.notifications import NotificationTarget
+from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
 from colibri.domain.refs import ImageRef
 from colibri.domain.scanning import ScanFailure, ScannerInfo, ScanReport
+from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
 from colibri.domain.signatures import SignatureResult
+from colibri.domain.tokens import ApiToken, IssuedToken, NewApiToken
 
 __all__ = [
+    "ApiTokens",
+    "AutoUpdates",
     "Clock",
+    "ContainerStatuses",
     "Engine",
+    "Environments",
     "Gate",
     "Journal",
     "NotificationLog",
+    "NotificationTargetStore",
     "NotificationTargets",
     "Notifier",
     "Prober",
@@ -373,4 +382,150 @@ class ScanStore(Protocol):
     def reusable_report(self, digest: str, scanners: Sequence[ScannerInfo]) -> ScanReport | None:
         """The newest good report of ``digest`` made by exactly ``scanners`` (same versions,
         same DB builds), or ``None`` when the image must be scanned."""
+        ...
+
+
+class Environments(Protocol):
+    """The Docker hosts Colibri manages (``colibri.store.SqlEnvironments``).
+
+    Unknown ids are not errors: ``get``/``find``/``update`` return ``None``, ``delete``
+    ``False``. A duplicate name, or deleting an environment that settings still use, raises a
+    ``StoreError`` with ``kind == "conflict"`` and a ``field`` attribute naming the field."""
+
+    def create(self, new: NewEnvironment) -> Environment:
+        """Add an environment."""
+        ...
+
+    def ensure(self, new: NewEnvironment) -> Environment:
+        """The environment named ``new.name``, created as ``new`` when missing (atomic)."""
+        ...
+
+    def get(self, environment_id: int) -> Environment | None: ...
+
+    def find(self, name: str) -> Environment | None: ...
+
+    def list_environments(self) -> list[Environment]:
+        """Every environment, by name."""
+        ...
+
+    def update(self, environment_id: int, new: NewEnvironment) -> Environment | None:
+        """Replace name, endpoint and labels."""
+        ...
+
+    def delete(self, environment_id: int) -> bool:
+        """Delete an environment (and its container statuses)."""
+        ...
+
+
+class AutoUpdates(Protocol):
+    """Per-container auto-update settings and the scheduler's claims on them
+    (``colibri.store.SqlAutoUpdates``).
+
+    Unknown ids give ``None``/``False``. A second setting for one container, or an unknown
+    environment, raises a ``StoreError`` with ``kind == "conflict"`` and a ``field``. Run times
+    are computed by the caller (croniter); a disabled setting is stored without one."""
+
+    def create(self, new: NewAutoUpdate) -> AutoUpdateSetting: ...
+
+    def get(self, setting_id: int) -> AutoUpdateSetting | None: ...
+
+    def find(self, environment_id: int, container_name: str) -> AutoUpdateSetting | None: ...
+
+    def list_settings(
+        self, *, environment_id: int | None = None, limit: int = 100, offset: int = 0
+    ) -> list[AutoUpdateSetting]:
+        """Settings by environment and container name."""
+        ...
+
+    def update(
+        self, setting_id: int, config: AutoUpdateConfig, *, next_run_at: datetime | None
+    ) -> AutoUpdateSetting | None:
+        """Replace what the user chose and the next run time; history is kept."""
+        ...
+
+    def delete(self, setting_id: int) -> bool: ...
+
+    def due(self, now: datetime, limit: int) -> list[AutoUpdateSetting]:
+        """Enabled settings whose ``next_run_at`` is at or before ``now``, oldest first; cheap
+        however many settings exist."""
+        ...
+
+    def claim(
+        self, setting_id: int, expected_next_run_at: datetime, new_next_run_at: datetime | None
+    ) -> bool:
+        """Move the next run from ``expected_next_run_at`` (as read from ``due``) to
+        ``new_next_run_at``; ``True`` for exactly one caller per slot, across processes. Run
+        the setting only then."""
+        ...
+
+    def record_result(
+        self,
+        setting_id: int,
+        status: RunStatus,
+        *,
+        run_id: str | None = None,
+        finished_at: datetime | None = None,
+        next_run_at: datetime | None = None,
+    ) -> AutoUpdateSetting | None:
+        """Store a run's outcome and count consecutive failures; ``next_run_at`` can push the
+        next run later (a backoff), never earlier."""
+        ...
+
+
+class ApiTokens(Protocol):
+    """API tokens, stored as hashes (``colibri.store.SqlApiTokens``). A duplicate name raises
+    a ``StoreError`` with ``kind == "conflict"``; unknown ids give ``None``."""
+
+    def create(self, new: NewApiToken, *, secret: str | None = None) -> IssuedToken:
+        """Add a token; the returned ``IssuedToken`` is the only place its secret appears."""
+        ...
+
+    def create_first(self, new: NewApiToken, *, secret: str | None = None) -> IssuedToken | None:
+        """Create ``new`` only when no token exists at all (atomic across processes)."""
+        ...
+
+    def get(self, token_id: int) -> ApiToken | None: ...
+
+    def find_active(self, presented: str) -> ApiToken | None:
+        """The token whose secret is ``presented``, unless unknown, revoked or expired."""
+        ...
+
+    def list_tokens(self) -> list[ApiToken]: ...
+
+    def revoke(self, token_id: int) -> ApiToken | None: ...
+
+    def touch(self, token_id: int) -> None:
+        """Record a use now (cheap: writes at most once a minute per token)."""
+        ...
+
+
+class NotificationTargetStore(NotificationTargets, Protocol):
+    """Notification targets as the API manages them (``colibri.store.SqlNotificationTargets``).
+    A duplicate name raises a ``StoreError`` with ``kind == "conflict"``; unknown ids give
+    ``None``/``False``."""
+
+    def create(self, new: NewNotificationTarget) -> NotificationTarget: ...
+
+    def get(self, target_id: int) -> NotificationTarget | None: ...
+
+    def update(self, target_id: int, new: NewNotificationTarget) -> NotificationTarget | None: ...
+
+    def delete(self, target_id: int) -> bool: ...
+
+
+class ContainerStatuses(Protocol):
+    """The last check of each container (``colibri.store.SqlContainerStatuses``)."""
+
+    def record(self, statuses: Iterable[ContainerStatus]) -> int:
+        """Insert or replace each container's status in one transaction; how many."""
+        ...
+
+    def get(self, environment_id: int, container_name: str) -> ContainerStatus | None: ...
+
+    def list_statuses(self, environment_id: int | None = None) -> list[ContainerStatus]:
+        """Every status (of one environment when given), in one query."""
+        ...
+
+    def forget_unchecked(self, environment_id: int, before: datetime) -> int:
+        """Drop the environment's statuses last checked before ``before``; how many."""
         ...
