@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from colibri.domain.container_status import ContainerStatus
-from colibri.domain.environments import Environment, NewEnvironment
-from colibri.domain.gate import GateRequest, GateVerdict
-from colibri.domain.health import Probe
-from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
-from colibri.domain.messages import Message
-from colibri.domain.model import Container, Descriptor, LocalImage, RemoteManifest
-from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
-from colibri.domain.refs import ImageRef
-from colibri.domain.scanning import ScanFailure, ScannerInfo, ScanReport
-from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
-from colibri.domain.signatures import SignatureResult
-from colibri.domain.tokens import ApiToken, IssuedToken, NewApiToken
+if TYPE_CHECKING:  # annotations only: importing a port costs nothing at run time
+    from colibri.domain.container_status import ContainerStatus
+    from colibri.domain.environments import Environment, NewEnvironment
+    from colibri.domain.gate import GateRequest, GateVerdict
+    from colibri.domain.health import Probe
+    from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
+    from colibri.domain.messages import Message
+    from colibri.domain.model import Container, Descriptor, LocalImage, RemoteManifest
+    from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
+    from colibri.domain.refs import ImageRef
+    from colibri.domain.scanning import ScanFailure, ScannerInfo, ScanReport
+    from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
+    from colibri.domain.signatures import SignatureResult
+    from colibri.domain.tokens import ApiToken, IssuedToken, NewApiToken
 
 __all__ = [
     "ApiTokens",

@@ -1,87 +1,75 @@
-"""The Docker Engine adapter: the low-level Docker SDK client behind ``domain.ports.Engine``.
+"""The Docker Engine adapter behind ``domain.ports.Engine``.
 
-Raw dictionaries come in from the daemon and are turned into domain values here; every SDK or
-transport exception is translated into ``colibri.errors`` at this boundary (see
-:mod:`colibri.engine.errors`).
+Raw documents come in from the daemon and are turned into domain values here; every transport
+or daemon failure is translated into ``colibri.errors`` by :mod:`colibri.engine.api`.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-import docker
-from docker.utils import kwargs_from_env
+import httpx
 
 from colibri.domain.model import Container, LocalImage, Platform, digests_of
 from colibri.domain.refs import is_image_id
-from colibri.engine.errors import translate
+from colibri.engine.api import DEFAULT_HOST, EngineAPI, open_api, quote_name
 from colibri.errors import EngineNotFound, PullFailed
 
 __all__ = ["DockerEngine", "connect"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_HOST = "unix:///var/run/docker.sock"
+STOP_GRACE_SECONDS = 30.0
+UNKNOWN_STOP_WAIT = 300.0  # the container's own StopTimeout is not known to the caller
+#: A pull may take long, but the daemon sends progress often: 5 minutes of silence is a hang.
+PULL_TIMEOUT = httpx.Timeout(60.0, read=300.0)
 
 
 def connect(host: str | None = None, *, timeout: float = 60.0, pool_size: int = 10) -> DockerEngine:
-    """Connect to the daemon at ``host`` (else ``DOCKER_HOST``, else the local socket).
-
-    TLS settings come from ``DOCKER_TLS_VERIFY``/``DOCKER_CERT_PATH`` as for the docker CLI;
-    ``ssh://`` hosts go through the system's ssh client. The API version is negotiated.
-    """
-    kwargs: dict[str, Any] = dict(kwargs_from_env())
-    if host:
-        kwargs["base_url"] = host
-    kwargs.setdefault("base_url", DEFAULT_HOST)
-    with translate(f"connect to the Docker daemon at {kwargs['base_url']}"):
-        api = docker.APIClient(
-            version="auto",
-            timeout=int(timeout),
-            max_pool_size=pool_size,
-            use_ssh_client=str(kwargs["base_url"]).startswith("ssh://"),
-            **kwargs,
-        )
-    return DockerEngine(api, host=str(kwargs["base_url"]))
+    """Connect to the daemon at ``host`` (else ``DOCKER_HOST``, else the local socket) and
+    negotiate the API version."""
+    return DockerEngine(open_api(host, timeout=timeout, pool_size=pool_size))
 
 
 class DockerEngine:
-    """One Docker daemon, through the SDK's low-level ``APIClient``."""
+    """One Docker daemon."""
 
-    def __init__(self, api: docker.APIClient, *, host: str = DEFAULT_HOST) -> None:
+    def __init__(self, api: EngineAPI) -> None:
         self.api = api
-        self.host = host
+        self.host = api.host or DEFAULT_HOST
 
     def close(self) -> None:
         self.api.close()
 
     def list_containers(self, *, include_stopped: bool = False) -> list[Container]:
-        with translate("list containers"):
-            summaries = self.api.containers(all=include_stopped)
-        return [self._from_summary(summary) for summary in summaries]
+        summaries = self.api.json(
+            "GET",
+            "/containers/json",
+            params={"all": int(include_stopped)},
+            action="list containers",
+        )
+        return [self._from_summary(summary) for summary in summaries or []]
 
     def get_container(self, name_or_id: str) -> Container:
         return container_from_inspect(self.inspect_container(name_or_id))
 
     def inspect_container(self, name_or_id: str) -> Mapping[str, Any]:
-        with translate(f"inspect container {name_or_id}"):
-            return dict(self.api.inspect_container(name_or_id))
+        path = f"/containers/{quote_name(name_or_id)}/json"
+        return dict(self.api.json("GET", path, action=f"inspect container {name_or_id}"))
 
     def inspect_image(self, name_or_id: str) -> LocalImage | None:
-        try:
-            with translate(f"inspect image {name_or_id}"):
-                raw = self.api.inspect_image(name_or_id)  # type: ignore[no-untyped-call]
-        except EngineNotFound:
-            return None
-        return image_from_inspect(raw)
+        raw = self.inspect_image_raw(name_or_id)
+        return image_from_inspect(raw) if raw is not None else None
 
     def inspect_image_raw(self, name_or_id: str) -> Mapping[str, Any] | None:
         """The raw ``docker image inspect`` document, or ``None`` when there is no such image."""
+        path = f"/images/{quote_name(name_or_id)}/json"
         try:
-            with translate(f"inspect image {name_or_id}"):
-                return dict(self.api.inspect_image(name_or_id))  # type: ignore[no-untyped-call]
+            return dict(self.api.json("GET", path, action=f"inspect image {name_or_id}"))
         except EngineNotFound:
             return None
 
@@ -96,82 +84,120 @@ class DockerEngine:
         """Pull ``repository@digest`` and read the whole progress stream: the daemon reports
         failures inside an HTTP 200 stream (registry-spec P2), which raise ``PullFailed``."""
         action = f"pull {repository}@{digest}"
-        with translate(action):
-            stream = self.api.pull(
-                repository,
-                tag=digest,
-                platform=platform,
-                stream=True,
-                decode=True,
-                auth_config=dict(auth) if auth else None,
-            )
-            for event in stream:
-                if isinstance(event, Mapping) and (event.get("error") or event.get("errorDetail")):
-                    detail = event.get("error") or (event.get("errorDetail") or {}).get("message")
-                    raise PullFailed(f"{action}: {detail}")
+        params = {"fromImage": repository, "tag": digest}
+        if platform:
+            params["platform"] = platform
+        headers = {"X-Registry-Auth": _auth_header(auth)} if auth else {}
+        for event in self.api.stream_lines(
+            "POST",
+            "/images/create",
+            action=action,
+            params=params,
+            headers=headers,
+            timeout=None,
+        ):
+            if isinstance(event, Mapping) and (event.get("error") or event.get("errorDetail")):
+                detail = event.get("error") or (event.get("errorDetail") or {}).get("message")
+                raise PullFailed(f"{action}: {detail}")
         log.info("pulled %s@%s", repository, digest)
 
     def tag_image(self, image_id: str, repository: str, tag: str) -> None:
-        with translate(f"tag {image_id} as {repository}:{tag}"):
-            self.api.tag(image_id, repository, tag, force=True)
+        self.api.send(
+            "POST",
+            f"/images/{quote_name(image_id)}/tag",
+            params={"repo": repository, "tag": tag},
+            action=f"tag {image_id} as {repository}:{tag}",
+        )
 
     def create_container(self, body: Mapping[str, Any], name: str) -> str:
         """Create from a raw create body; return the new container's ID."""
-        with translate(f"create container {name}"):
-            created = self.api.create_container_from_config(dict(body), name=name)  # type: ignore[no-untyped-call]
+        created = self.api.json(
+            "POST",
+            "/containers/create",
+            params={"name": name},
+            json=dict(body),
+            action=f"create container {name}",
+        )
         return str(created["Id"])
 
     def connect_network(self, network: str, container_id: str, endpoint: Mapping[str, Any]) -> None:
-        with translate(f"connect {container_id[:12]} to network {network}"):
-            self.api.connect_container_to_network(
-                container_id,
-                network,
-                aliases=endpoint.get("Aliases"),
-                links=_links_dict(endpoint.get("Links")),
-                ipv4_address=(endpoint.get("IPAMConfig") or {}).get("IPv4Address"),
-                ipv6_address=(endpoint.get("IPAMConfig") or {}).get("IPv6Address"),
-                link_local_ips=(endpoint.get("IPAMConfig") or {}).get("LinkLocalIPs"),
-                driver_opt=endpoint.get("DriverOpts"),
-            )
+        self.api.send(
+            "POST",
+            f"/networks/{quote_name(network)}/connect",
+            json={"Container": container_id, "EndpointConfig": dict(endpoint)},
+            action=f"connect {container_id[:12]} to network {network}",
+        )
 
     def rename_container(self, container_id: str, name: str) -> None:
-        with translate(f"rename {container_id[:12]} to {name}"):
-            self.api.rename(container_id, name)
+        self.api.send(
+            "POST",
+            f"/containers/{quote_name(container_id)}/rename",
+            params={"name": name},
+            action=f"rename {container_id[:12]} to {name}",
+        )
         log.info("renamed %s to %s", container_id[:12], name)
 
     def stop_container(self, container_id: str, timeout: int | None = None) -> None:
-        """Stop with the container's own stop signal; ``timeout`` defaults to its StopTimeout
-        (else the daemon's 10 s)."""
-        with translate(f"stop {container_id[:12]}"):
-            self.api.stop(container_id, timeout=timeout)
+        """Stop with the container's own stop signal, after ``timeout`` seconds SIGKILL
+        (default: the container's StopTimeout, else the daemon's 10 s)."""
+        params = {"t": timeout} if timeout is not None else {}
+        self.api.send(
+            "POST",
+            f"/containers/{quote_name(container_id)}/stop",
+            params=params,
+            action=f"stop {container_id[:12]}",
+            timeout=_grace(timeout),
+        )
         log.info("stopped %s", container_id[:12])
 
     def start_container(self, container_id: str) -> None:
-        with translate(f"start {container_id[:12]}"):
-            self.api.start(container_id)
+        self.api.send(
+            "POST",
+            f"/containers/{quote_name(container_id)}/start",
+            action=f"start {container_id[:12]}",
+        )
         log.info("started %s", container_id[:12])
 
     def restart_container(self, container_id: str, timeout: int | None = None) -> None:
-        with translate(f"restart {container_id[:12]}"):
-            self.api.restart(container_id, timeout=timeout if timeout is not None else 10)
+        params = {"t": timeout} if timeout is not None else {}
+        self.api.send(
+            "POST",
+            f"/containers/{quote_name(container_id)}/restart",
+            params=params,
+            action=f"restart {container_id[:12]}",
+            timeout=_grace(timeout),
+        )
         log.info("restarted %s", container_id[:12])
 
     def remove_container(self, container_id: str, *, force: bool = False) -> None:
         """Remove a container; its volumes, anonymous ones included, are kept."""
-        with translate(f"remove container {container_id[:12]}"):
-            self.api.remove_container(container_id, v=False, force=force)
+        self.api.send(
+            "DELETE",
+            f"/containers/{quote_name(container_id)}",
+            params={"force": int(force), "v": 0},
+            action=f"remove container {container_id[:12]}",
+        )
         log.info("removed container %s", container_id[:12])
 
-    def remove_image(self, image_id: str) -> None:
-        with translate(f"remove image {image_id[:19]}"):
-            self.api.remove_image(image_id, noprune=False)
-        log.info("removed image %s", image_id[:19])
+    def remove_image(self, image: str) -> None:
+        """Remove an image reference (tag or digest reference) or an image by ID."""
+        self.api.send(
+            "DELETE",
+            f"/images/{quote_name(image)}",
+            params={"noprune": 0},
+            action=f"remove image {image[:80]}",
+        )
+        log.info("removed image %s", image[:80])
 
     def containers_using_image(self, image_id: str) -> list[str]:
         """IDs of every container (any state) created from ``image_id``."""
-        with translate(f"list containers of image {image_id[:19]}"):
-            summaries = self.api.containers(all=True, filters={"ancestor": image_id})
-        return [str(s["Id"]) for s in summaries if s.get("ImageID") == image_id]
+        summaries = self.api.json(
+            "GET",
+            "/containers/json",
+            params={"all": 1, "filters": json.dumps({"ancestor": [image_id]})},
+            action=f"list containers of image {image_id[:19]}",
+        )
+        return [str(s["Id"]) for s in summaries or [] if s.get("ImageID") == image_id]
 
     def _from_summary(self, summary: Mapping[str, Any]) -> Container:
         """A container from ``docker ps`` data, inspecting it only when the list hides its
@@ -240,9 +266,11 @@ def _primary_name(names: list[str]) -> str:
     return plain[0] if plain else (names[0].lstrip("/") if names else "")
 
 
-def _links_dict(links: Any) -> dict[str, str] | None:
-    """Endpoint links ``["db:alias"]`` as the SDK wants them (``{"db": "alias"}``)."""
-    if not links:
-        return None
-    pairs = (str(link).partition(":") for link in links)
-    return {name: alias or name for name, _, alias in pairs}
+def _auth_header(auth: Mapping[str, str]) -> str:
+    """``X-Registry-Auth``: base64url JSON of the credentials, as the Engine API expects."""
+    return base64.urlsafe_b64encode(json.dumps(dict(auth)).encode()).decode()
+
+
+def _grace(timeout: int | None) -> float:
+    """How long to wait for a stop: the container's own timeout plus a margin."""
+    return float(timeout) + STOP_GRACE_SECONDS if timeout is not None else UNKNOWN_STOP_WAIT
