@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 import httpx
 
-
 POLL_PAUSE = 0.002  # a few ms of resolution, without starving the daemon of CPU
 
 
