@@ -91,8 +91,13 @@ def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def rowcount(session: Session, statement: Executable) -> int:
-    """Execute an INSERT/UPDATE/DELETE without touching loaded objects; rows it changed."""
-    result = session.execute(statement, execution_options={"synchronize_session": False})
+    """Execute an INSERT/UPDATE/DELETE without touching loaded objects; rows it changed.
+
+    SQLAlchemy keeps the driver's row count of an ``INSERT`` only when asked to
+    (``preserve_rowcount``); without it psycopg's is reported as -1.
+    """
+    options = {"synchronize_session": False, "preserve_rowcount": True}
+    result = session.execute(statement, execution_options=options)
     if not isinstance(result, CursorResult):
         raise TypeError(f"{type(statement).__name__} returned no row count")
     return result.rowcount

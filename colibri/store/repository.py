@@ -12,13 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from colibri.domain.ports import Clock
 from colibri.errors import StoreError
+from colibri.store.db import rowcount
 
 __all__ = ["Repository", "dialect_insert", "from_row", "inserted", "page"]
 
@@ -41,16 +42,8 @@ def dialect_insert(session: Session, table: Any) -> Any:
 
 
 def inserted(session: Session, statement: Executable) -> int:
-    """Execute an ``INSERT`` (``ON CONFLICT DO NOTHING`` included); rows it inserted.
-
-    SQLAlchemy keeps the driver's row count of an ``INSERT`` only when asked to
-    (``preserve_rowcount``); without it psycopg's is reported as -1.
-    """
-    options = {"synchronize_session": False, "preserve_rowcount": True}
-    result = session.execute(statement, execution_options=options)
-    if not isinstance(result, CursorResult):
-        raise TypeError(f"{type(statement).__name__} returned no row count")
-    return result.rowcount
+    """Execute an ``INSERT`` (``ON CONFLICT DO NOTHING`` included); rows it inserted."""
+    return rowcount(session, statement)
 
 
 def from_row(what: str, build: Callable[[], _T]) -> _T:
