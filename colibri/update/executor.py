@@ -61,6 +61,7 @@ class UpdateOptions:
     verify: VerifyPolicy = field(default_factory=VerifyPolicy)
     trigger: str = "cli"
     failpoint: str | None = None
+    run_id: str | None = None  # continue this journal run (its caller created it); else new
 
 
 @dataclass(frozen=True)
@@ -201,26 +202,37 @@ class Executor:
 
     def _begin(self, request: UpdateRequest, options: UpdateOptions) -> _Run | UpdateOutcome:
         container = request.container
-        run_id = secrets.token_hex(16)
+        run_id = options.run_id or secrets.token_hex(16)
         owner = LockOwner(run_id, socket.gethostname(), os.getpid())
         key = self.lock_key(container.name)
         try:
             self.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)
         except LockHeld as exc:
-            return UpdateOutcome(container.name, RunStatus.SKIPPED, str(exc))
-        self.journal.start_run(
-            NewRun(
-                environment=self.environment,
-                container_name=container.name,
-                container_id=container.id,
-                image=container.config_image,
-                trigger=options.trigger,
-                old_image_id=container.image_id,
-                old_digest=request.current_digest,
-                new_digest=request.remote_digest,
-                run_id=run_id,
-            )
+            if options.run_id:
+                self.journal.finish_run(run_id, RunStatus.SKIPPED, reason=str(exc))
+            return UpdateOutcome(container.name, RunStatus.SKIPPED, str(exc), run_id=options.run_id)
+        run = NewRun(
+            environment=self.environment,
+            container_name=container.name,
+            container_id=container.id,
+            image=container.config_image,
+            trigger=options.trigger,
+            old_image_id=container.image_id,
+            old_digest=request.current_digest,
+            new_digest=request.remote_digest,
+            run_id=run_id,
         )
+        if options.run_id:  # the caller's run row exists: fill in what the check found
+            self.journal.update_run(
+                run_id,
+                container_id=run.container_id,
+                image=run.image,
+                old_image_id=run.old_image_id,
+                old_digest=run.old_digest,
+                new_digest=run.new_digest,
+            )
+        else:
+            self.journal.start_run(run)
         return _Run(run_id, request, options, owner, key, container.id, container.image_id)
 
     def _transact(self, run: _Run) -> UpdateOutcome:
