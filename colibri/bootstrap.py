@@ -6,23 +6,35 @@ inside the functions that need them, so ``colibri check`` starts fast.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from colibri.config import Settings
+from colibri.domain.criteria import Criteria, IgnoreRule
+from colibri.domain.gate_policy import GatePolicy, parse_ignore_rules
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import Step
-from colibri.domain.ports import Journal
-from colibri.domain.refs import ImageRef
+from colibri.domain.ports import (
+    Clock,
+    Gate,
+    Journal,
+    Registry,
+    Scanner,
+    ScanStore,
+    SignatureVerifier,
+)
+from colibri.domain.refs import ImageRef, parse_reference
 from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
 if TYPE_CHECKING:
+    from colibri.services.scan import ScanService
     from colibri.services.update import UpdateService
+    from colibri.store.factory import Store
     from colibri.update.executor import UpdateOptions
 
-__all__ = ["checker", "journal", "update_options", "updater"]
+__all__ = ["checker", "gate_policy", "journal", "scanner_service", "update_options", "updater"]
 
 
 @contextmanager
@@ -62,11 +74,17 @@ def _checker(settings: Settings, stack: ExitStack) -> CheckService:
 @contextmanager
 def journal(settings: Settings) -> Iterator[Journal]:
     """The update journal in the configured database (migrated on open)."""
+    with _store(settings) as store:
+        yield store.journal
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
     from colibri.store.factory import make_store
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with make_store(settings.effective_database_url) as store:
-        yield store.journal
+        yield store
 
 
 @contextmanager
@@ -74,7 +92,6 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
     """An update service: check, executor, recovery, journal."""
     from colibri.engine.probe import NetworkProber
     from colibri.registry.clock import SystemClock
-    from colibri.registry.credentials import DockerConfigCredentials
     from colibri.services.update import UpdateService
     from colibri.update.executor import Executor
     from colibri.update.recovery import Recoverer
@@ -82,26 +99,18 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
 
     with ExitStack() as stack:
         check = _checker(settings, stack)
-        store_journal = stack.enter_context(journal(settings))
+        store = stack.enter_context(_store(settings))
+        store_journal = store.journal
         clock = SystemClock()
-        credentials = DockerConfigCredentials(settings.docker_config / "config.json")
-
-        def registry_auth(ref: ImageRef) -> Mapping[str, str] | None:
-            found = credentials.lookup(ref.registry_key)
-            if found is None:
-                return None
-            if found.identity_token:
-                return {"identitytoken": found.identity_token}
-            return {"username": found.username, "password": found.password}
-
         engine = check.engine
         executor = Executor(
             engine,
             store_journal,
             clock,
             environment=settings.environment,
+            gate=_gate(settings, check.registry, store.reports, clock),
             prober=NetworkProber(),
-            registry_auth=registry_auth,
+            registry_auth=_registry_auth(settings),
         )
         verifier = Verifier(engine, clock)
         recoverer = Recoverer(
@@ -131,3 +140,114 @@ def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> Updat
         ),
         failpoint=failpoint,
     )
+
+
+@contextmanager
+def scanner_service(settings: Settings) -> Iterator[ScanService]:
+    """The ``colibri scan`` use case: the configured scanner(s), daemon, registry, store."""
+    from colibri.registry.clock import SystemClock
+    from colibri.services.scan import ScanService
+
+    scanner = _scanner(settings)
+    if scanner is None:
+        raise ConfigError("colibri scan needs a scanner: set COLIBRI_SCANNER=trivy|grype|both")
+    with ExitStack() as stack:
+        check = _checker(settings, stack)
+        store = stack.enter_context(_store(settings))
+        yield ScanService(
+            check.engine,
+            check.registry,
+            scanner,
+            SystemClock(),
+            gate_policy(settings).criteria,
+            store=store.reports,
+            pull_missing=settings.scan_source == "docker",
+            registry_auth=_registry_auth(settings),
+        )
+
+
+def gate_policy(settings: Settings) -> GatePolicy:
+    """The global gate policy: criteria settings, the ignore file, the signature requirement."""
+    ignore: tuple[IgnoreRule, ...] = ()
+    if settings.ignore_file is not None:
+        source = f"COLIBRI_IGNORE_FILE={settings.ignore_file}"
+        try:
+            text = settings.ignore_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{source}: cannot be read ({exc})") from None
+        ignore = parse_ignore_rules(text, source)
+    criteria = Criteria(
+        level=settings.criteria,
+        only_fixable=settings.criteria_only_fixable,
+        ignore=ignore,
+        unknown_as=settings.criteria_unknown_as,
+        not_worse_than_running=settings.criteria_not_worse,
+        on_failure=settings.scan_failure,
+        max_db_age=settings.scan_db_max_age,
+    )
+    return GatePolicy(criteria, settings.require_signature)
+
+
+def _gate(settings: Settings, registry: Registry, store: ScanStore, clock: Clock) -> Gate:
+    """Always the scan gate, even with nothing required globally: a container's labels may
+    require a scan or a signature, and must then be honoured (or block), never ignored."""
+    from colibri.services.gate import ScanGate
+
+    policy = gate_policy(settings)
+    scanner = _scanner(settings)
+    if policy.criteria.scans and scanner is None:
+        raise ConfigError(f"COLIBRI_CRITERIA={policy.criteria.level} needs COLIBRI_SCANNER")
+    verifier = _signature_verifier(settings, registry)
+    if policy.require_signature and verifier is None:
+        raise ConfigError("COLIBRI_REQUIRE_SIGNATURE=true needs COLIBRI_COSIGN_KEY")
+    return ScanGate(policy, clock, scanner=scanner, store=store, verifier=verifier)
+
+
+def _scanner(settings: Settings) -> Scanner | None:
+    from colibri.scan import ImageSource, ScanOptions, make_scanner
+
+    if settings.scanner == "none":
+        return None
+    options = ScanOptions(
+        trivy_path=settings.trivy_path,
+        grype_path=settings.grype_path,
+        timeout=settings.scan_timeout,
+        source=ImageSource(settings.scan_source),
+        trivy_server=settings.trivy_server,
+    )
+    return make_scanner(settings.scanner, options)
+
+
+def _signature_verifier(settings: Settings, registry: Registry) -> SignatureVerifier | None:
+    from colibri.scan.cosign import CosignVerifier, load_public_keys
+
+    if settings.cosign_key is None:
+        return None
+    source = f"COLIBRI_COSIGN_KEY={settings.cosign_key}"
+    try:
+        pem = settings.cosign_key.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot be read ({exc})") from None
+    repository = settings.signature_repository
+    return CosignVerifier(
+        registry,
+        load_public_keys(pem, source),
+        signature_repository=parse_reference(repository) if repository else None,
+    )
+
+
+def _registry_auth(settings: Settings) -> Callable[[ImageRef], Mapping[str, str] | None]:
+    """What the daemon needs to pull from a registry: Docker's configured credentials."""
+    from colibri.registry.credentials import DockerConfigCredentials
+
+    credentials = DockerConfigCredentials(settings.docker_config / "config.json")
+
+    def registry_auth(ref: ImageRef) -> Mapping[str, str] | None:
+        found = credentials.lookup(ref.registry_key)
+        if found is None:
+            return None
+        if found.identity_token:
+            return {"identitytoken": found.identity_token}
+        return {"username": found.username, "password": found.password}
+
+    return registry_auth

@@ -7,13 +7,17 @@ by :func:`load_settings` when a command starts, never at import time.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from colibri.errors import ConfigError
+from colibri.domain.criteria import DEFAULT_MAX_DB_AGE, Level, OnFailure, UnknownAs
+from colibri.domain.gate_policy import parse_duration
+from colibri.domain.refs import parse_reference
+from colibri.errors import BadReference, ConfigError
 
 __all__ = ["ENV_PREFIX", "Settings", "load_settings"]
 
@@ -55,6 +59,53 @@ class Settings(BaseSettings):
     probe_timeout: float = Field(30.0, gt=0, le=3600)
     failpoint: str | None = None
 
+    # -- the update gate: vulnerability scan and signature (see colibri.domain.gate_policy) --
+    scanner: str = "none"
+    """COLIBRI_SCANNER: ``none``, ``trivy``, ``grype`` or ``both`` (default ``none``)."""
+    trivy_path: str = "trivy"
+    """COLIBRI_TRIVY_PATH: the ``trivy`` program (default: found on PATH)."""
+    grype_path: str = "grype"
+    """COLIBRI_GRYPE_PATH: the ``grype`` program (default: found on PATH)."""
+    trivy_server: str | None = None
+    """COLIBRI_TRIVY_SERVER: a ``trivy server`` URL; matching then uses the server's DB."""
+    scan_timeout: float = Field(600.0, gt=0, le=86400)
+    """COLIBRI_SCAN_TIMEOUT: seconds one scan may take before it is killed (default 600)."""
+    scan_source: str = "docker"
+    """COLIBRI_SCAN_SOURCE: ``docker`` (the image pulled into the daemon, default) or
+    ``remote`` (straight from the registry)."""
+    criteria: Level = Level.NEVER
+    """COLIBRI_CRITERIA: ``never`` (default: no scan), ``critical``, ``high``, ``medium``
+    or ``low``: an update is blocked by any counted finding of that severity or worse.
+    Per container: label ``colibri.criteria``."""
+    criteria_only_fixable: bool = False
+    """COLIBRI_CRITERIA_ONLY_FIXABLE: only findings with a fixed version count (default
+    false). Per container: ``colibri.criteria.only-fixable``."""
+    criteria_not_worse: bool = False
+    """COLIBRI_CRITERIA_NOT_WORSE: allow an image no worse than the running one, severity by
+    severity, on the same DB build (default false). Per container:
+    ``colibri.criteria.not-worse``."""
+    criteria_unknown_as: UnknownAs = UnknownAs.CRITICAL
+    """COLIBRI_CRITERIA_UNKNOWN_AS: how an unrated finding counts: ``critical`` (default),
+    ``high``, ``medium``, ``low`` or ``ignore``. Per container:
+    ``colibri.criteria.unknown-as``."""
+    scan_failure: OnFailure = OnFailure.BLOCK
+    """COLIBRI_SCAN_FAILURE: ``block`` (default) or ``warn``: what a failed scan or a stale
+    vulnerability DB does. Per container: ``colibri.scan-failure``."""
+    scan_db_max_age: timedelta | None = DEFAULT_MAX_DB_AGE
+    """COLIBRI_SCAN_DB_MAX_AGE: the oldest vulnerability DB trusted, as ``5d``, ``120h`` or
+    seconds; ``off`` trusts any age (default 5d)."""
+    ignore_file: Path | None = None
+    """COLIBRI_IGNORE_FILE: a JSON file of accepted vulnerabilities (id, reason, package,
+    repository glob, expires); see colibri.domain.gate_policy."""
+    require_signature: bool = False
+    """COLIBRI_REQUIRE_SIGNATURE: update only to images signed by COLIBRI_COSIGN_KEY (default
+    false). Per container: ``colibri.require-signature``."""
+    cosign_key: Path | None = None
+    """COLIBRI_COSIGN_KEY: a PEM file of trusted cosign public keys (ECDSA, RSA, Ed25519)."""
+    signature_repository: str | None = None
+    """COLIBRI_SIGNATURE_REPOSITORY: where ``.sig`` signatures are stored when not next to the
+    image (cosign's COSIGN_REPOSITORY), e.g. ``registry.lan/signatures``."""
+
     @field_validator("insecure_registries", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
@@ -69,6 +120,45 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("scanner", mode="before")
+    @classmethod
+    def _known_scanner(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text not in {"none", "trivy", "grype", "both"}:
+            raise ValueError("must be one of none, trivy, grype, both")
+        return text
+
+    @field_validator("scan_source", mode="before")
+    @classmethod
+    def _known_source(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text not in {"docker", "remote"}:
+            raise ValueError("must be docker or remote")
+        return text
+
+    @field_validator("criteria", "criteria_unknown_as", "scan_failure", mode="before")
+    @classmethod
+    def _lower_choice(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("scan_db_max_age", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("signature_repository")
+    @classmethod
+    def _repository(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            ref = parse_reference(value.strip())
+        except BadReference as exc:
+            raise ValueError(str(exc)) from None
+        if ref.tag is not None or ref.digest is not None:
+            raise ValueError("must name a repository, without tag or digest")
+        return ref.name
 
     @property
     def effective_database_url(self) -> str:

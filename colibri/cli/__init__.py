@@ -9,6 +9,7 @@ import typer
 
 from colibri.cli import check as check_command
 from colibri.cli import history as history_command
+from colibri.cli import scan as scan_command
 from colibri.cli import update as update_command
 from colibri.cli.common import EXIT_CODES_HELP
 
@@ -29,6 +30,7 @@ app.command("update", epilog=f"{EXIT_CODES_HELP} {update_command.FAILPOINTS_HELP
 )
 app.command("recover")(history_command.recover)
 app.command("history")(history_command.history)
+app.command("scan", epilog=scan_command.SCAN_EXIT_CODES_HELP)(scan_command.scan)
 
 
 def main() -> None:

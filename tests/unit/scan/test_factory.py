@@ -23,7 +23,7 @@ REF = f"docker.io/library/nginx@{DIGEST_A}"
 
 def test_the_public_surface_is_exactly_what_all_lists() -> None:
     public = {name for name in dir(colibri.scan) if not name.startswith("_")}
-    modules = {"combined", "factory", "grype", "grype_report", "trivy", "trivy_report"}
+    modules = {"combined", "cosign", "factory", "grype", "grype_report", "trivy", "trivy_report"}
 
     assert sorted(colibri.scan.__all__) == colibri.scan.__all__
     assert public - modules - {"annotations"} == set(colibri.scan.__all__)
