@@ -99,3 +99,21 @@ def test_the_table_lists_containers_and_a_summary(
     assert container.name[:20] in result.stdout
     assert "up_to_date" in result.stdout
     assert "1 checked: 1 up_to_date" in result.stdout
+
+
+def test_many_containers_on_one_tag_cost_one_head_request(
+    publisher: Publisher,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    registry: RegistryServer,
+    session_prefix: str,
+) -> None:
+    published = publisher.publish(f"{session_prefix}/shared", "1")
+    publisher.pull(published)
+    names = [docker_tracker.run(published.ref, f"shared{i}", labels=OPT_IN).name for i in range(6)]
+    mark = registry.log_mark()
+    results = colibri.json("check", *names)
+    assert {r["status"] for r in results} == {"up_to_date"}
+    ours = [r for r in registry.requests(mark) if "/shared/" in r.path]
+    assert [(r.method, r.kind) for r in ours].count(("HEAD", "manifests")) == 1, ours
+    assert not [r for r in ours if r.method == "GET"], ours

@@ -134,3 +134,32 @@ def test_a_broken_new_image_is_rolled_back_and_the_old_container_runs(
     assert docker_client.images.get(v1.ref).id == v1.image_id  # the tag was put back
     names = [c.name for c in docker_client.containers.list(all=True)]
     assert not [n for n in names if n.startswith(old.name + "-colibri")]
+
+
+HTTPD = ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
+
+
+@pytest.mark.parametrize(
+    ("probe", "expected"), [("http://:8080/index.html", "updated"), ("tcp://:9", "rolled_back")]
+)
+def test_a_probe_label_must_answer_after_the_start(
+    upstream,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+    probe: str,
+    expected: str,
+) -> None:
+    v1, _ = upstream(cmd=HTTPD)
+    labels = {**OPT_IN, "colibri.probe": probe}
+    old = docker_tracker.run(v1.ref, "probe", labels=labels, command=HTTPD)
+    [outcome] = colibri.json(
+        "update",
+        old.name,
+        COLIBRI_PROBE_TIMEOUT="3",
+        expect=(0,) if expected == "updated" else (4,),
+    )
+    assert outcome["status"] == expected, outcome
+    if expected == "rolled_back":
+        assert "probe tcp://:9 failed" in outcome["reason"]
+        assert docker_client.containers.get(old.name).id == old.id
