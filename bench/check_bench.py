@@ -74,7 +74,14 @@ def run_size(containers: int, images: int) -> dict[str, Any]:
             RUNS, lambda: timed_command([python(), "bench/floor_check.py"])[0]
         )
         skopeo_s = _skopeo(refs)
-    statuses = [r["status"] for r in json.loads(outputs[-1])]
+    ours = [r for r in json.loads(outputs[-1]) if str(r["container"]).startswith(prefix)]
+    statuses = [r["status"] for r in ours]
+    if statuses.count("update_available") != stale:
+        print(
+            "statuses:",
+            {status: statuses.count(status) for status in set(statuses)},
+            f"expected {stale} update_available",
+        )
     correct = (
         statuses.count("update_available") == stale
         and statuses.count("up_to_date") == containers - stale
