@@ -1,0 +1,51 @@
+"""``create_app``: the REST API on the services it is given (nothing is built at import)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from colibri import __version__
+from colibri.api.deps import ApiServices
+from colibri.api.errors import install_error_handlers
+from colibri.api.routes import include_routers
+from colibri.config import Settings
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """\
+Colibri keeps running containers on their newest image, and never loses one.
+
+Every route but `/healthz` needs an API token: `Authorization: Bearer colibri_…`
+(`colibri token create --permission …`). Without a valid one the answer is 401; without the
+route's permission, 403 naming it. A field that is wrong is a 422 whose `detail` names it
+(`loc`) and says why (`msg`); an unknown id is a 404; a clash with what is stored a 409.
+"""
+
+_TAGS = [
+    {"name": "auto-updates", "description": "Per-container schedules; run one now."},
+    {"name": "runs", "description": "The history of updates, and live progress."},
+    {"name": "containers", "description": "Containers and their last check."},
+    {"name": "environments", "description": "The Docker hosts Colibri manages."},
+    {"name": "notifications", "description": "Where notifications go."},
+    {"name": "schedules", "description": "Cron expressions explained."},
+    {"name": "system", "description": "Health and Prometheus metrics."},
+]
+
+
+def create_app(services: ApiServices, settings: Settings) -> FastAPI:
+    """The API over ``services``; OpenAPI at ``/openapi.json``, its pages at ``/docs``.
+
+    ``settings`` are kept for the routes (``SettingsDep``); binding the address is the
+    caller's business (``colibri serve`` binds 127.0.0.1 by default).
+    """
+    app = FastAPI(
+        title="Colibri",
+        version=__version__,
+        description=_DESCRIPTION,
+        openapi_tags=_TAGS,
+    )
+    app.state.services = services
+    app.state.settings = settings
+    install_error_handlers(app)
+    include_routers(app)
+    return app

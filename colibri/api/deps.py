@@ -1,0 +1,107 @@
+"""The routes' dependencies, as ``Annotated`` aliases: the services, the settings, the token.
+
+Authentication is a bearer token (``Authorization: Bearer colibri_…``) checked by
+``TokenService.authenticate``: without one, or with one that is unknown, revoked or expired,
+the answer is 401 with ``WWW-Authenticate: Bearer``. ``require(permission)`` then answers 403,
+naming the permission, when the token lacks it (``admin`` has them all). A token is never
+logged, not even in part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, cast
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from colibri.api.ports import (
+    ContainerApi,
+    EnvironmentApi,
+    HealthApi,
+    MetricsApi,
+    RunApi,
+    ScheduleApi,
+    TargetApi,
+    TokenApi,
+)
+from colibri.config import Settings
+from colibri.domain.tokens import ApiToken, Permission
+
+__all__ = [
+    "ApiServices",
+    "AuthenticatedDep",
+    "ServicesDep",
+    "SettingsDep",
+    "TokenDep",
+    "require",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiServices:
+    """The use cases the API calls, one field per resource."""
+
+    environments: EnvironmentApi
+    schedules: ScheduleApi
+    runs: RunApi
+    containers: ContainerApi
+    tokens: TokenApi
+    targets: TargetApi
+    metrics: MetricsApi
+    health: HealthApi
+
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiToken",
+    description="An API token (`colibri token create --permission …`).",
+)
+
+
+def _services(request: Request) -> ApiServices:
+    return cast(ApiServices, request.app.state.services)
+
+
+def _settings(request: Request) -> Settings:
+    return cast(Settings, request.app.state.settings)
+
+
+ServicesDep = Annotated[ApiServices, Depends(_services)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _unauthorized(why: str) -> HTTPException:
+    return HTTPException(401, detail=why, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _token(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiToken:
+    """The token the request carries; 401 without a valid one."""
+    if credentials is None:
+        raise _unauthorized("an API token is needed: Authorization: Bearer <token>")
+    token = services.tokens.authenticate(credentials.credentials)
+    if token is None:
+        raise _unauthorized("this API token is unknown, revoked or expired")
+    return token
+
+
+TokenDep = Annotated[ApiToken, Depends(_token)]
+
+
+def require(permission: Permission) -> Any:
+    """A dependency that passes only a token carrying ``permission`` (else 403)."""
+
+    def permitted(token: TokenDep) -> ApiToken:
+        if not token.allows(permission):
+            raise HTTPException(403, detail=f"this API token lacks the permission {permission}")
+        return token
+
+    permitted.__name__ = f"require_{permission.value.replace(':', '_')}"
+    return Depends(permitted)
+
+
+#: Any valid token, whatever it may do (for answers that reveal nothing stored).
+AuthenticatedDep = TokenDep

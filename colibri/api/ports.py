@@ -1,0 +1,157 @@
+"""What the REST API needs of the use cases, as ``typing.Protocol`` classes.
+
+The API calls ``colibri.services`` through exactly these methods and nothing else, so the
+composition root can hand it the real services and the tests small fakes. Conventions, as the
+store's: an unknown id gives ``None`` (``get``/``update``/``start_now``) or ``False``
+(``delete``); a value the domain refuses raises ``colibri.domain.invalid.Invalid`` naming the
+field; a clash with stored rows raises a ``StoreError`` with ``kind == "conflict"`` and a
+``field`` attribute; another update of the same container holding its lock raises
+``LockHeld``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from colibri.domain.container_status import ContainerStatus
+    from colibri.domain.environments import Environment, NewEnvironment
+    from colibri.domain.journal import RunRecord
+    from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
+    from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting
+    from colibri.domain.tokens import ApiToken
+
+__all__ = [
+    "ContainerApi",
+    "EnvironmentApi",
+    "HealthApi",
+    "MetricsApi",
+    "RunApi",
+    "ScheduleApi",
+    "TargetApi",
+    "TokenApi",
+]
+
+
+class EnvironmentApi(Protocol):
+    """The Docker hosts (``EnvironmentService``)."""
+
+    def list(self) -> Sequence[Environment]: ...
+
+    def get(self, environment_id: int) -> Environment | None: ...
+
+    def create(self, new: NewEnvironment) -> Environment: ...
+
+    def update(self, environment_id: int, new: NewEnvironment) -> Environment | None: ...
+
+    def delete(self, environment_id: int) -> bool:
+        """``StoreError`` (conflict, field ``environment_id``) while settings use it."""
+        ...
+
+
+class ScheduleApi(Protocol):
+    """Per-container auto-update settings (``ScheduleService``); it computes run times."""
+
+    def list(
+        self, *, environment_id: int | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[AutoUpdateSetting]: ...
+
+    def get(self, setting_id: int) -> AutoUpdateSetting | None: ...
+
+    def create(
+        self, environment_id: int, container_name: str, config: AutoUpdateConfig
+    ) -> AutoUpdateSetting:
+        """``StoreError`` (conflict): field ``container_name`` for a second setting of one
+        container, ``environment_id`` for an unknown environment."""
+        ...
+
+    def update(self, setting_id: int, config: AutoUpdateConfig) -> AutoUpdateSetting | None: ...
+
+    def delete(self, setting_id: int) -> bool: ...
+
+    def describe_cron(self, expression: str) -> tuple[str, Sequence[datetime]]:
+        """A human description of ``expression`` and its next five run times (UTC);
+        ``Invalid`` naming ``cron`` when it is not a valid five-field expression."""
+        ...
+
+
+class RunApi(Protocol):
+    """Update runs (``RunService``)."""
+
+    def start_now(self, setting_id: int) -> str | None:
+        """Start the setting's update in the background and return its run id at once;
+        ``None`` for an unknown setting. ``LockHeld`` when an update of it is running."""
+        ...
+
+    def list_runs(
+        self,
+        *,
+        container: str | None = None,
+        environment: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Sequence[RunRecord]: ...
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """One run with its steps and logs, or ``None``."""
+        ...
+
+    def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
+        """Progress events of the run (steps, logs, its end) until it has finished."""
+        ...
+
+
+class ContainerApi(Protocol):
+    """The last check of every container (``ContainerService``)."""
+
+    def list_statuses(self, environment_id: int | None = None) -> Sequence[ContainerStatus]: ...
+
+    def check_now(self, environment_id: int | None = None) -> object:
+        """Check the environment's containers (every environment's with ``None``) now and
+        record their statuses; raises an ``EngineError`` when the daemon cannot be asked."""
+        ...
+
+
+class TokenApi(Protocol):
+    """API tokens (``TokenService``)."""
+
+    def authenticate(self, presented: str) -> ApiToken | None:
+        """The active token whose secret is ``presented``, or ``None``."""
+        ...
+
+
+class TargetApi(Protocol):
+    """Notification targets (``TargetService``)."""
+
+    def list(self) -> Sequence[NotificationTarget]: ...
+
+    def get(self, target_id: int) -> NotificationTarget | None: ...
+
+    def create(self, new: NewNotificationTarget) -> NotificationTarget: ...
+
+    def update(self, target_id: int, new: NewNotificationTarget) -> NotificationTarget | None: ...
+
+    def delete(self, target_id: int) -> bool: ...
+
+    def test_send(self, target_id: int) -> bool:
+        """Send a test message to the target; ``False`` for an unknown id, ``NotifyError``
+        when it could not be delivered."""
+        ...
+
+
+class MetricsApi(Protocol):
+    """Prometheus metrics."""
+
+    def render(self) -> bytes:
+        """The text exposition format."""
+        ...
+
+
+class HealthApi(Protocol):
+    """Whether the parts Colibri needs answer."""
+
+    def check(self) -> Mapping[str, bool]:
+        """Each part (``store``, ``daemon``) and whether it answers now; never raises."""
+        ...

@@ -1,0 +1,37 @@
+"""The error answers each route documents in the OpenAPI schema, by what can go wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from colibri.api.schemas.common import FieldErrors, Message
+
+__all__ = ["AUTH", "CONFLICT", "INVALID", "NOT_FOUND", "UNAVAILABLE", "UPSTREAM", "answers"]
+
+Responses = dict[int | str, dict[str, Any]]
+
+AUTH: Responses = {
+    401: {"model": Message, "description": "No token, or one unknown, revoked or expired."},
+    403: {"model": Message, "description": "The token lacks the permission the route needs."},
+}
+INVALID: Responses = {
+    422: {
+        "model": FieldErrors,
+        "description": "A field is invalid: `loc` names it, `msg` says why.",
+    }
+}
+NOT_FOUND: Responses = {404: {"model": Message, "description": "No such id."}}
+CONFLICT: Responses = {
+    409: {"model": FieldErrors, "description": "It clashes with what is stored (names the field)."}
+}
+UNAVAILABLE: Responses = {503: {"model": Message, "description": "The database failed."}}
+UPSTREAM: Responses = {502: {"model": Message, "description": "A Docker daemon did not answer."}}
+
+
+def answers(*groups: Responses) -> Responses:
+    """The documented answers of a route: authentication, validation and the database, plus
+    ``groups``."""
+    merged: Responses = {**AUTH, **INVALID, **UNAVAILABLE}
+    for group in groups:
+        merged.update(group)
+    return merged

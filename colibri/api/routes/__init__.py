@@ -1,0 +1,23 @@
+"""One router per resource; :func:`include_routers` mounts them all."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from colibri.api.routes import (
+    auto_updates,
+    containers,
+    cron,
+    environments,
+    notifications,
+    runs,
+    system,
+)
+
+__all__ = ["include_routers"]
+
+
+def include_routers(app: FastAPI) -> None:
+    """Mount every router on ``app``."""
+    for module in (auto_updates, runs, containers, environments, notifications, cron, system):
+        app.include_router(module.router)

@@ -1,0 +1,144 @@
+"""``/api/auto-updates``: per-container auto-update settings, and running one now.
+
+Reading needs ``schedules:read``; creating, changing and deleting need ``schedules:create``,
+``schedules:update`` and ``schedules:delete``; running one now needs ``updates:run``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from colibri.api.deps import ServicesDep, require
+from colibri.api.errors import field_error, not_found
+from colibri.api.responses import CONFLICT, NOT_FOUND, answers
+from colibri.api.schemas.auto_updates import (
+    AutoUpdateBase,
+    AutoUpdateCreate,
+    AutoUpdatePublic,
+    AutoUpdateUpdate,
+    RunStarted,
+)
+from colibri.api.schemas.common import MAX_ID, Id
+from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting
+from colibri.domain.tokens import Permission
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/auto-updates", tags=["auto-updates"])
+
+SettingId = Annotated[int, Path(ge=1, le=MAX_ID, description="The setting's id.")]
+
+
+def _setting(services: ServicesDep, setting_id: int) -> AutoUpdateSetting:
+    setting = services.schedules.get(setting_id)
+    if setting is None:
+        not_found(f"auto-update setting {setting_id}")
+    return setting
+
+
+@router.get("", dependencies=[require(Permission.SCHEDULES_READ)], responses=answers())
+def list_auto_updates(
+    services: ServicesDep,
+    environment_id: Annotated[Id | None, Query(description="Only this environment's.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> list[AutoUpdatePublic]:
+    """Settings by environment and container name, a page at a time."""
+    settings = services.schedules.list(environment_id=environment_id, limit=limit, offset=offset)
+    return [AutoUpdatePublic.from_domain(setting) for setting in settings]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require(Permission.SCHEDULES_CREATE)],
+    responses=answers(CONFLICT),
+)
+def create_auto_update(
+    services: ServicesDep, body: AutoUpdateCreate, response: Response
+) -> AutoUpdatePublic:
+    """Add the setting of one container; 409 if it has one already."""
+    config = body.to_config()
+    if services.environments.get(body.environment_id) is None:
+        raise field_error(
+            422,
+            ("body", "environment_id"),
+            f"no environment has id {body.environment_id}",
+            "not_found",
+        )
+    setting = services.schedules.create(body.environment_id, body.container_name, config)
+    response.headers["Location"] = f"{router.prefix}/{setting.id}"
+    return AutoUpdatePublic.from_domain(setting)
+
+
+@router.get(
+    "/{setting_id}",
+    dependencies=[require(Permission.SCHEDULES_READ)],
+    responses=answers(NOT_FOUND),
+)
+def get_auto_update(services: ServicesDep, setting_id: SettingId) -> AutoUpdatePublic:
+    """One setting."""
+    return AutoUpdatePublic.from_domain(_setting(services, setting_id))
+
+
+@router.put(
+    "/{setting_id}",
+    dependencies=[require(Permission.SCHEDULES_UPDATE)],
+    responses=answers(NOT_FOUND),
+)
+def replace_auto_update(
+    services: ServicesDep, setting_id: SettingId, body: AutoUpdateBase
+) -> AutoUpdatePublic:
+    """Replace what is chosen for the container (fields left out take their defaults)."""
+    _setting(services, setting_id)
+    return _save(services, setting_id, body.to_config())
+
+
+@router.patch(
+    "/{setting_id}",
+    dependencies=[require(Permission.SCHEDULES_UPDATE)],
+    responses=answers(NOT_FOUND),
+)
+def update_auto_update(
+    services: ServicesDep, setting_id: SettingId, body: AutoUpdateUpdate
+) -> AutoUpdatePublic:
+    """Change some fields; the others keep their value."""
+    current = _setting(services, setting_id)
+    return _save(services, setting_id, body.applied_to(current.config))
+
+
+def _save(services: ServicesDep, setting_id: int, config: AutoUpdateConfig) -> AutoUpdatePublic:
+    saved = services.schedules.update(setting_id, config)
+    if saved is None:
+        not_found(f"auto-update setting {setting_id}")
+    return AutoUpdatePublic.from_domain(saved)
+
+
+@router.delete(
+    "/{setting_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[require(Permission.SCHEDULES_DELETE)],
+    responses=answers(NOT_FOUND),
+)
+def delete_auto_update(services: ServicesDep, setting_id: SettingId) -> None:
+    """Delete a setting; its runs stay in the history."""
+    if not services.schedules.delete(setting_id):
+        not_found(f"auto-update setting {setting_id}")
+
+
+@router.post(
+    "/{setting_id}/run",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[require(Permission.UPDATES_RUN)],
+    responses=answers(NOT_FOUND, CONFLICT),
+)
+def run_auto_update(services: ServicesDep, setting_id: SettingId, response: Response) -> RunStarted:
+    """Update the container now, in the background: answers at once with the run's id
+    (409 while an update of it runs)."""
+    run_id = services.runs.start_now(setting_id)
+    if run_id is None:
+        not_found(f"auto-update setting {setting_id}")
+    response.headers["Location"] = f"/api/runs/{run_id}"
+    return RunStarted(run_id=run_id)

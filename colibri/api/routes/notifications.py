@@ -1,0 +1,111 @@
+"""``/api/notifications``: where notifications go, and a test message.
+
+Reading needs ``notifications:read``; creating, changing, deleting and test messages need
+``notifications:manage``. A target's URL is taken, never given back (``redacted_url`` only).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from colibri.api.deps import ServicesDep, require
+from colibri.api.errors import not_found
+from colibri.api.responses import CONFLICT, NOT_FOUND, answers
+from colibri.api.schemas.common import MAX_ID
+from colibri.api.schemas.notifications import (
+    DeliveryResult,
+    TargetCreate,
+    TargetPublic,
+    TargetReplace,
+    TargetUpdate,
+)
+from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
+from colibri.domain.tokens import Permission
+from colibri.errors import NotifyError
+
+__all__ = ["router"]
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/notifications", tags=["notifications"])
+
+TargetId = Annotated[int, Path(ge=1, le=MAX_ID, description="The target's id.")]
+_READ = [require(Permission.NOTIFICATIONS_READ)]
+_MANAGE = [require(Permission.NOTIFICATIONS_MANAGE)]
+
+
+def _target(services: ServicesDep, target_id: int) -> NotificationTarget:
+    target = services.targets.get(target_id)
+    if target is None:
+        not_found(f"notification target {target_id}")
+    return target
+
+
+@router.get("", dependencies=_READ, responses=answers())
+def list_targets(services: ServicesDep) -> list[TargetPublic]:
+    """Every target, by name."""
+    return [TargetPublic.from_domain(target) for target in services.targets.list()]
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, dependencies=_MANAGE, responses=answers(CONFLICT)
+)
+def create_target(services: ServicesDep, body: TargetCreate, response: Response) -> TargetPublic:
+    """Add a target; 409 if its name is taken. The answer shows the URL redacted."""
+    created = services.targets.create(body.to_domain())
+    response.headers["Location"] = f"{router.prefix}/{created.id}"
+    return TargetPublic.from_domain(created)
+
+
+@router.get("/{target_id}", dependencies=_READ, responses=answers(NOT_FOUND))
+def get_target(services: ServicesDep, target_id: TargetId) -> TargetPublic:
+    """One target."""
+    return TargetPublic.from_domain(_target(services, target_id))
+
+
+@router.put("/{target_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT))
+def replace_target(services: ServicesDep, target_id: TargetId, body: TargetReplace) -> TargetPublic:
+    """Replace name, events and switch (and the URL, when one is given)."""
+    return _save(services, target_id, body.applied_to(_target(services, target_id)))
+
+
+@router.patch("/{target_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT))
+def update_target(services: ServicesDep, target_id: TargetId, body: TargetUpdate) -> TargetPublic:
+    """Change some fields; the others keep their value."""
+    return _save(services, target_id, body.applied_to(_target(services, target_id)))
+
+
+def _save(services: ServicesDep, target_id: int, new: NewNotificationTarget) -> TargetPublic:
+    saved = services.targets.update(target_id, new)
+    if saved is None:
+        not_found(f"notification target {target_id}")
+    return TargetPublic.from_domain(saved)
+
+
+@router.delete(
+    "/{target_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=_MANAGE,
+    responses=answers(NOT_FOUND),
+)
+def delete_target(services: ServicesDep, target_id: TargetId) -> None:
+    """Delete a target."""
+    if not services.targets.delete(target_id):
+        not_found(f"notification target {target_id}")
+
+
+@router.post("/{target_id}/test", dependencies=_MANAGE, responses=answers(NOT_FOUND))
+def send_test_message(services: ServicesDep, target_id: TargetId) -> DeliveryResult:
+    """Send the target a test message now: ``delivered``, or why not (the target's answer,
+    its URL redacted)."""
+    try:
+        known = services.targets.test_send(target_id)
+    except NotifyError as exc:
+        log.info("test message to notification target %s failed: %s", target_id, exc)
+        return DeliveryResult(delivered=False, detail=str(exc))
+    if not known:
+        not_found(f"notification target {target_id}")
+    return DeliveryResult(delivered=True)

@@ -1,0 +1,99 @@
+"""Update runs as the API shows them: a summary in lists, steps and logs in detail.
+
+A step's ``data`` holds what recovery needs, the old container's full ``docker inspect``
+included, so it is only sent when asked for (``?data=true``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from colibri.api.schemas.common import ResponseModel
+from colibri.domain.journal import RunRecord, RunStatus, Step
+
+__all__ = ["LogPublic", "RunDetail", "RunPublic", "StepPublic"]
+
+
+class RunPublic(ResponseModel):
+    """One update of one container: what, when, and how it ended."""
+
+    id: str
+    environment: str
+    container: str
+    container_id: str
+    image: str
+    status: RunStatus
+    trigger: str
+    dry_run: bool
+    started_at: datetime
+    finished_at: datetime | None
+    old_image_id: str | None
+    new_image_id: str | None
+    old_digest: str | None
+    new_digest: str | None
+    reason: str
+    downtime_ms: int | None
+
+    @classmethod
+    def from_domain(cls, run: RunRecord) -> RunPublic:
+        return cls.model_validate(_summary(run))
+
+
+class StepPublic(ResponseModel):
+    """One journal row, written before the step's effect."""
+
+    seq: int
+    step: Step
+    at: datetime
+    data: dict[str, Any] | None = None
+
+
+class LogPublic(ResponseModel):
+    """One log line of the run."""
+
+    at: datetime
+    level: str
+    message: str
+
+
+class RunDetail(RunPublic):
+    """A run with its steps (their data only when asked for) and log lines."""
+
+    steps: list[StepPublic]
+    logs: list[LogPublic]
+
+    @classmethod
+    def from_run(cls, run: RunRecord, *, with_data: bool) -> RunDetail:
+        steps = [
+            StepPublic(
+                seq=step.seq,
+                step=step.step,
+                at=step.at,
+                data=dict(step.data) if with_data else None,
+            )
+            for step in run.steps
+        ]
+        logs = [LogPublic(at=at, level=level, message=message) for at, level, message in run.logs]
+        return cls(**_summary(run), steps=steps, logs=logs)
+
+
+def _summary(run: RunRecord) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "environment": run.environment,
+        "container": run.container_name,
+        "container_id": run.container_id,
+        "image": run.image,
+        "status": run.status,
+        "trigger": run.trigger,
+        "dry_run": run.dry_run,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "old_image_id": run.old_image_id,
+        "new_image_id": run.new_image_id,
+        "old_digest": run.old_digest,
+        "new_digest": run.new_digest,
+        "reason": run.reason,
+        "downtime_ms": run.downtime_ms,
+    }

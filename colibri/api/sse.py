@@ -1,0 +1,60 @@
+"""Server-sent events: how a run's progress is framed on ``GET /api/runs/{id}/events``.
+
+Each progress event the run service yields becomes one SSE message: ``event:`` is the event's
+``event`` (or ``type``) key, ``data:`` the whole event as one line of JSON. When the run has
+finished the stream sends a last ``end`` message (``{"run_id": …, "status": …}``) and closes;
+a client (a browser's ``EventSource`` reconnects on its own) should stop listening then. A
+store failure while following ends the stream with an ``error`` message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from colibri.api.ports import RunApi
+from colibri.errors import ColibriError
+
+__all__ = ["MEDIA_TYPE", "frame", "run_events"]
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE = "text/event-stream"
+_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def frame(event: str, data: Mapping[str, Any]) -> bytes:
+    """One SSE message: its name and its data as a single line of JSON."""
+    name = event if _NAME.fullmatch(event) else "message"
+    payload = json.dumps(data, default=_plain, separators=(",", ":"), sort_keys=True)
+    return f"event: {name}\ndata: {payload}\n\n".encode()
+
+
+def run_events(runs: RunApi, run_id: str) -> Iterator[bytes]:
+    """The run's progress as SSE messages, then ``end`` (or ``error``), then nothing."""
+    try:
+        for event in runs.follow(run_id):
+            yield frame(str(event.get("event") or event.get("type") or "message"), event)
+        finished = runs.get_run(run_id)
+    except ColibriError as exc:
+        log.warning("following run %s failed: %s", run_id, exc)
+        yield frame("error", {"run_id": run_id, "detail": str(exc)})
+        return
+    status = None if finished is None else finished.status.value
+    yield frame("end", {"run_id": run_id, "status": status})
+
+
+def _plain(value: object) -> object:
+    """What ``json`` cannot write on its own: times as ISO 8601, enums as their value."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
