@@ -1,6 +1,7 @@
 """Shared fixtures: a real dockerd, local test images, real registries, fault injection."""
 
 pytest_plugins = [
+    "tests.support.api",
     "tests.support.cosign",
     "tests.support.databases",
     "tests.support.docker_env",

@@ -1,0 +1,93 @@
+"""The REST API in tests: a synchronous client on the real ASGI app, and tokens for it.
+
+:class:`ApiClient` sends requests through ``httpx.ASGITransport`` from an event loop of its
+own (an anyio blocking portal), so tests stay synchronous without Starlette's ``TestClient``.
+An exception the app does not turn into an answer is raised in the test, never hidden
+behind a 500.
+
+Fixtures: ``api_settings`` (``Settings`` on the test's data directory), and ``make_api_client``
+(a factory: ``make_api_client(app, token)``). Test packages provide the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from colibri.config import Settings
+
+__all__ = ["ApiClient", "bearer"]
+
+BASE_URL = "http://colibri.test"
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The ``Authorization`` header carrying ``token``."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+class ApiClient:
+    """Synchronous requests to an ASGI app; ``token`` is sent unless ``headers`` replace it."""
+
+    def __init__(self, app: Any, token: str | None = None) -> None:
+        self._stack = ExitStack()
+        self._portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
+        transport = httpx.ASGITransport(app=app)
+        self._client = httpx.AsyncClient(transport=transport, base_url=BASE_URL)
+        self.token = token
+
+    def close(self) -> None:
+        """Close the client and stop its event loop."""
+        self._portal.call(self._client.aclose)
+        self._stack.close()
+
+    def request(
+        self, method: str, url: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send one request and read its whole answer."""
+        sent = {**(bearer(self.token) if self.token else {}), **(headers or {})}
+        call = partial(self._client.request, method, url, headers=sent, **kwargs)
+        return self._portal.call(call)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)
+
+
+@pytest.fixture
+def api_settings(tmp_path: Path) -> Settings:
+    """Settings whose data directory is the test's own."""
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def make_api_client() -> Iterator[Callable[..., ApiClient]]:
+    """``make_api_client(app, token=None)``: clients closed at the end of the test."""
+    clients: list[ApiClient] = []
+
+    def make(app: Any, token: str | None = None) -> ApiClient:
+        client = ApiClient(app, token)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

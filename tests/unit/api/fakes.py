@@ -1,0 +1,289 @@
+"""In-memory stand-ins for the services the API calls (``colibri.api.ports``), for unit tests.
+
+They follow the ports' conventions (``None``/``False`` for unknown ids, a ``StoreError`` of
+kind ``conflict`` naming the field for duplicates) and nothing more: the real services over
+the real store are exercised by ``tests/integration/api``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from colibri.api.deps import ApiServices
+from colibri.domain.container_status import ContainerStatus
+from colibri.domain.cron import check_cron
+from colibri.domain.environments import Environment, NewEnvironment
+from colibri.domain.journal import RunRecord, RunStatus
+from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
+from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
+from colibri.domain.tokens import ApiToken, Permission
+from colibri.errors import LockHeld, NotifyError, StoreError
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class Conflict(StoreError):
+    """What the store raises for a clash (the API sees only ``kind`` and ``field``)."""
+
+    kind = "conflict"
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class FakeEnvironments:
+    rows: dict[int, Environment] = field(default_factory=dict)
+
+    def list(self) -> Sequence[Environment]:
+        return sorted(self.rows.values(), key=lambda env: env.name)
+
+    def get(self, environment_id: int) -> Environment | None:
+        return self.rows.get(environment_id)
+
+    def create(self, new: NewEnvironment) -> Environment:
+        self._unique(new.name, None)
+        created = Environment(len(self.rows) + 1, new.name, new.endpoint, new.labels, NOW)
+        self.rows[created.id] = created
+        return created
+
+    def update(self, environment_id: int, new: NewEnvironment) -> Environment | None:
+        if environment_id not in self.rows:
+            return None
+        self._unique(new.name, environment_id)
+        current = self.rows[environment_id]
+        self.rows[environment_id] = replace(
+            current, name=new.name, endpoint=new.endpoint, labels=new.labels
+        )
+        return self.rows[environment_id]
+
+    def delete(self, environment_id: int) -> bool:
+        return self.rows.pop(environment_id, None) is not None
+
+    def _unique(self, name: str, own: int | None) -> None:
+        if any(env.name == name and env.id != own for env in self.rows.values()):
+            raise Conflict(f"an environment named {name!r} already exists", "name")
+
+
+@dataclass
+class FakeSchedules:
+    rows: dict[int, AutoUpdateSetting] = field(default_factory=dict)
+
+    def list(
+        self, *, environment_id: int | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[AutoUpdateSetting]:
+        found = [s for s in self.rows.values() if environment_id in (None, s.environment_id)]
+        return found[offset : offset + limit]
+
+    def get(self, setting_id: int) -> AutoUpdateSetting | None:
+        return self.rows.get(setting_id)
+
+    def create(
+        self, environment_id: int, container_name: str, config: AutoUpdateConfig
+    ) -> AutoUpdateSetting:
+        new = NewAutoUpdate(environment_id, container_name, config)
+        if any(
+            (s.environment_id, s.container_name) == (environment_id, new.container_name)
+            for s in self.rows.values()
+        ):
+            raise Conflict(f"{new.container_name!r} already has a setting", "container_name")
+        setting = AutoUpdateSetting(
+            len(self.rows) + 1, environment_id, new.container_name, config, NOW, NOW
+        )
+        self.rows[setting.id] = setting
+        return setting
+
+    def update(self, setting_id: int, config: AutoUpdateConfig) -> AutoUpdateSetting | None:
+        if setting_id not in self.rows:
+            return None
+        self.rows[setting_id] = replace(self.rows[setting_id], config=config)
+        return self.rows[setting_id]
+
+    def delete(self, setting_id: int) -> bool:
+        return self.rows.pop(setting_id, None) is not None
+
+    def describe_cron(self, expression: str) -> tuple[str, Sequence[datetime]]:
+        cron = check_cron(expression)
+        return f"cron {cron}", [NOW + timedelta(hours=hour) for hour in range(1, 6)]
+
+
+@dataclass
+class FakeRuns:
+    runs: dict[str, RunRecord] = field(default_factory=dict)
+    events: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+    locked: set[int] = field(default_factory=set)
+    schedules: FakeSchedules | None = None
+    started: list[int] = field(default_factory=list)
+    follow_error: Exception | None = None
+
+    def start_now(self, setting_id: int) -> str | None:
+        if self.schedules is None or self.schedules.get(setting_id) is None:
+            return None
+        if setting_id in self.locked:
+            raise LockHeld(f"an update of setting {setting_id} is running")
+        self.started.append(setting_id)
+        return f"{len(self.started):032x}"
+
+    def list_runs(
+        self,
+        *,
+        container: str | None = None,
+        environment: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Sequence[RunRecord]:
+        found = [
+            run
+            for run in self.runs.values()
+            if container in (None, run.container_name) and environment in (None, run.environment)
+        ]
+        return found[offset : offset + limit]
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        return self.runs.get(run_id)
+
+    def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
+        yield from self.events.get(run_id, [])
+        if self.follow_error is not None:
+            raise self.follow_error
+
+
+@dataclass
+class FakeContainers:
+    statuses: list[ContainerStatus] = field(default_factory=list)
+    checked: list[int | None] = field(default_factory=list)
+    list_error: Exception | None = None
+    check_error: Exception | None = None
+
+    def list_statuses(self, environment_id: int | None = None) -> Sequence[ContainerStatus]:
+        if self.list_error is not None:
+            raise self.list_error
+        return [s for s in self.statuses if environment_id in (None, s.environment_id)]
+
+    def check_now(self, environment_id: int | None = None) -> object:
+        if self.check_error is not None:
+            raise self.check_error
+        self.checked.append(environment_id)
+        return None
+
+
+@dataclass
+class FakeTokens:
+    tokens: dict[str, ApiToken] = field(default_factory=dict)
+
+    def add(self, secret: str, *permissions: Permission, **changes: Any) -> ApiToken:
+        token = ApiToken(
+            len(self.tokens) + 1, f"t{len(self.tokens)}", secret[:16], frozenset(permissions), NOW
+        )
+        self.tokens[secret] = replace(token, **changes)
+        return self.tokens[secret]
+
+    def authenticate(self, presented: str) -> ApiToken | None:
+        token = self.tokens.get(presented)
+        return token if token is not None and token.is_active(NOW) else None
+
+
+@dataclass
+class FakeTargets:
+    rows: dict[int, NotificationTarget] = field(default_factory=dict)
+    failing: str | None = None
+    sent: list[int] = field(default_factory=list)
+
+    def list(self) -> Sequence[NotificationTarget]:
+        return sorted(self.rows.values(), key=lambda target: target.name)
+
+    def get(self, target_id: int) -> NotificationTarget | None:
+        return self.rows.get(target_id)
+
+    def create(self, new: NewNotificationTarget) -> NotificationTarget:
+        if any(target.name == new.name for target in self.rows.values()):
+            raise Conflict(f"a target named {new.name!r} already exists", "name")
+        target = NotificationTarget(
+            len(self.rows) + 1, new.name, new.url, new.events, new.enabled, NOW
+        )
+        self.rows[target.id] = target
+        return target
+
+    def update(self, target_id: int, new: NewNotificationTarget) -> NotificationTarget | None:
+        if target_id not in self.rows:
+            return None
+        current = self.rows[target_id]
+        self.rows[target_id] = replace(
+            current, name=new.name, url=new.url, events=new.events, enabled=new.enabled
+        )
+        return self.rows[target_id]
+
+    def delete(self, target_id: int) -> bool:
+        return self.rows.pop(target_id, None) is not None
+
+    def test_send(self, target_id: int) -> bool:
+        if target_id not in self.rows:
+            return False
+        if self.failing is not None:
+            raise NotifyError(self.failing)
+        self.sent.append(target_id)
+        return True
+
+
+@dataclass
+class FakeMetrics:
+    text: bytes = b"# HELP colibri_checks_total Checks.\ncolibri_checks_total 3.0\n"
+
+    def render(self) -> bytes:
+        return self.text
+
+
+@dataclass
+class FakeHealth:
+    parts: dict[str, bool] = field(default_factory=lambda: {"store": True, "daemon": True})
+
+    def check(self) -> Mapping[str, bool]:
+        return dict(self.parts)
+
+
+@dataclass
+class Fakes:
+    """Every fake, and the ``ApiServices`` made of them."""
+
+    environments: FakeEnvironments = field(default_factory=FakeEnvironments)
+    schedules: FakeSchedules = field(default_factory=FakeSchedules)
+    runs: FakeRuns = field(default_factory=FakeRuns)
+    containers: FakeContainers = field(default_factory=FakeContainers)
+    tokens: FakeTokens = field(default_factory=FakeTokens)
+    targets: FakeTargets = field(default_factory=FakeTargets)
+    metrics: FakeMetrics = field(default_factory=FakeMetrics)
+    health: FakeHealth = field(default_factory=FakeHealth)
+
+    def services(self) -> ApiServices:
+        self.runs.schedules = self.schedules
+        return ApiServices(
+            environments=self.environments,
+            schedules=self.schedules,
+            runs=self.runs,
+            containers=self.containers,
+            tokens=self.tokens,
+            targets=self.targets,
+            metrics=self.metrics,
+            health=self.health,
+        )
+
+
+def run_record(run_id: str = "a" * 32, **changes: Any) -> RunRecord:
+    """A finished run of ``web``."""
+    run = RunRecord(
+        id=run_id,
+        environment="local",
+        container_name="web",
+        container_id="c" * 64,
+        image="nginx:1.27",
+        status=RunStatus.UPDATED,
+        trigger="api",
+        dry_run=False,
+        started_at=NOW,
+        finished_at=NOW + timedelta(seconds=3),
+    )
+    return replace(run, **changes)

@@ -1,0 +1,60 @@
+"""``/api/containers`` and ``/api/check`` over fakes."""
+
+from __future__ import annotations
+
+import pytest
+
+from colibri.domain.container_status import ContainerStatus
+from colibri.domain.environments import Endpoint, NewEnvironment
+from colibri.domain.model import CheckStatus
+from tests.support.api import ApiClient
+from tests.unit.api.fakes import NOW, Fakes
+
+
+@pytest.fixture(autouse=True)
+def containers(fakes: Fakes) -> None:
+    for name in ("local", "lan"):
+        fakes.environments.create(NewEnvironment(name, Endpoint("unix:///run/docker.sock")))
+    fakes.containers.statuses = [
+        ContainerStatus(
+            1,
+            "web",
+            "c1",
+            "nginx:1.27",
+            CheckStatus.UPDATE_AVAILABLE,
+            NOW,
+            "sha256:old",
+            "sha256:new",
+        ),
+        ContainerStatus(2, "db", "c2", "postgres:16", CheckStatus.UP_TO_DATE, NOW),
+    ]
+
+
+def test_every_container_with_its_last_check(client: ApiClient) -> None:
+    listed = client.get("/api/containers").json()
+    assert [(c["name"], c["status"]) for c in listed] == [
+        ("web", "update_available"),
+        ("db", "up_to_date"),
+    ]
+    assert listed[0]["remote_digest"] == "sha256:new"
+
+
+def test_filtered_by_environment(client: ApiClient) -> None:
+    assert [c["name"] for c in client.get("/api/containers?environment_id=2").json()] == ["db"]
+
+
+def test_an_unknown_environment_is_a_404(client: ApiClient) -> None:
+    for method, url in (("GET", "/api/containers"), ("POST", "/api/check")):
+        response = client.request(method, url, params={"environment_id": 9})
+        assert (response.status_code, response.json()) == (
+            404,
+            {"detail": "environment 9 not found"},
+        )
+
+
+def test_check_now_checks_then_answers_with_the_statuses(client: ApiClient, fakes: Fakes) -> None:
+    response = client.post("/api/check", params={"environment_id": 1})
+    assert response.status_code == 200
+    assert [c["name"] for c in response.json()] == ["web"]
+    client.post("/api/check")
+    assert fakes.containers.checked == [1, None]
