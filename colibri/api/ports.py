@@ -5,8 +5,9 @@ composition root can hand it the real services and the tests small fakes. Conven
 store's: an unknown id gives ``None`` (``get``/``update``/``start_now``) or ``False``
 (``delete``); a value the domain refuses raises ``colibri.domain.invalid.Invalid`` naming the
 field; a clash with stored rows raises a ``StoreError`` with ``kind == "conflict"`` and a
-``field`` attribute; another update of the same container holding its lock raises
-``LockHeld``.
+``field`` attribute. ``colibri.services`` implements them (``EnvironmentService``,
+``ScheduleService``, ``RunService``, ``ContainerService``, ``TokenService``,
+``TargetService``, ``MetricsService``, ``HealthService``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
     from colibri.domain.environments import Environment, NewEnvironment
     from colibri.domain.journal import RunRecord
     from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
-    from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting
+    from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.tokens import ApiToken
+    from colibri.services.containers import CheckSummary
+    from colibri.services.targets import DeliveryReport
 
 __all__ = [
     "ContainerApi",
@@ -55,25 +58,24 @@ class ScheduleApi(Protocol):
     """Per-container auto-update settings (``ScheduleService``); it computes run times."""
 
     def list(
-        self, *, environment_id: int | None = None, limit: int = 100, offset: int = 0
+        self, environment_id: int | None = None, limit: int = 100, offset: int = 0
     ) -> Sequence[AutoUpdateSetting]: ...
 
     def get(self, setting_id: int) -> AutoUpdateSetting | None: ...
 
-    def create(
-        self, environment_id: int, container_name: str, config: AutoUpdateConfig
-    ) -> AutoUpdateSetting:
-        """``StoreError`` (conflict): field ``container_name`` for a second setting of one
-        container, ``environment_id`` for an unknown environment."""
+    def create(self, new: NewAutoUpdate) -> AutoUpdateSetting:
+        """Store it with its first run time. ``Invalid`` naming ``environment_id`` for an
+        unknown environment; ``StoreError`` (conflict on ``container_name``) for a second
+        setting of one container."""
         ...
 
     def update(self, setting_id: int, config: AutoUpdateConfig) -> AutoUpdateSetting | None: ...
 
     def delete(self, setting_id: int) -> bool: ...
 
-    def describe_cron(self, expression: str) -> tuple[str, Sequence[datetime]]:
-        """A human description of ``expression`` and its next five run times (UTC);
-        ``Invalid`` naming ``cron`` when it is not a valid five-field expression."""
+    def describe_cron(self, expr: str, timezone: str = "UTC") -> tuple[str, Sequence[datetime]]:
+        """A human description of ``expr`` and its next five run times (UTC) read in
+        ``timezone``; ``Invalid`` naming ``cron`` (or ``timezone``) and why."""
         ...
 
 
@@ -82,13 +84,13 @@ class RunApi(Protocol):
 
     def start_now(self, setting_id: int) -> str | None:
         """Start the setting's update in the background and return its run id at once;
-        ``None`` for an unknown setting. ``LockHeld`` when an update of it is running."""
+        ``None`` for an unknown setting. (A container being updated already makes the run
+        ``skipped``.)"""
         ...
 
     def list_runs(
         self,
-        *,
-        container: str | None = None,
+        container_name: str | None = None,
         environment: str | None = None,
         limit: int = 50,
         offset: int = 0,
@@ -99,7 +101,8 @@ class RunApi(Protocol):
         ...
 
     def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
-        """Progress events of the run (steps, logs, its end) until it has finished."""
+        """Progress events of the run until it has finished, each with an ``event`` key:
+        ``step``, ``log``, and last ``finished`` with the outcome."""
         ...
 
 
@@ -108,9 +111,10 @@ class ContainerApi(Protocol):
 
     def list_statuses(self, environment_id: int | None = None) -> Sequence[ContainerStatus]: ...
 
-    def check_now(self, environment_id: int | None = None) -> object:
+    def check_now(self, environment_id: int | None = None) -> CheckSummary | None:
         """Check the environment's containers (every environment's with ``None``) now and
-        record their statuses; raises an ``EngineError`` when the daemon cannot be asked."""
+        record their statuses; ``None`` for an unknown environment. An environment whose
+        daemon cannot be asked is reported in the summary, not raised."""
         ...
 
 
@@ -135,9 +139,9 @@ class TargetApi(Protocol):
 
     def delete(self, target_id: int) -> bool: ...
 
-    def test_send(self, target_id: int) -> bool:
-        """Send a test message to the target; ``False`` for an unknown id, ``NotifyError``
-        when it could not be delivered."""
+    def test_send(self, target_id: int) -> DeliveryReport | None:
+        """Send a test message to the target and say how it went; ``None`` for an unknown
+        id. Never raises for a failed delivery."""
         ...
 
 
@@ -146,6 +150,11 @@ class MetricsApi(Protocol):
 
     def render(self) -> bytes:
         """The text exposition format."""
+        ...
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` of what :meth:`render` gives."""
         ...
 
 

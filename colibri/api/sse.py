@@ -1,10 +1,10 @@
 """Server-sent events: how a run's progress is framed on ``GET /api/runs/{id}/events``.
 
 Each progress event the run service yields becomes one SSE message: ``event:`` is the event's
-``event`` (or ``type``) key, ``data:`` the whole event as one line of JSON. When the run has
-finished the stream sends a last ``end`` message (``{"run_id": …, "status": …}``) and closes;
-a client (a browser's ``EventSource`` reconnects on its own) should stop listening then. A
-store failure while following ends the stream with an ``error`` message.
+``event`` key (``step``, ``log``, ``finished``), ``data:`` the whole event as one line of
+JSON. After ``finished`` (the run's outcome) the stream closes; a client should stop
+listening then, as a browser's ``EventSource`` would otherwise reconnect and hear the story
+again. A store failure while following ends the stream with an ``error`` message.
 """
 
 from __future__ import annotations
@@ -36,17 +36,13 @@ def frame(event: str, data: Mapping[str, Any]) -> bytes:
 
 
 def run_events(runs: RunApi, run_id: str) -> Iterator[bytes]:
-    """The run's progress as SSE messages, then ``end`` (or ``error``), then nothing."""
+    """The run's progress as SSE messages until it has finished (or ``error``)."""
     try:
         for event in runs.follow(run_id):
-            yield frame(str(event.get("event") or event.get("type") or "message"), event)
-        finished = runs.get_run(run_id)
+            yield frame(str(event.get("event") or "message"), event)
     except ColibriError as exc:
         log.warning("following run %s failed: %s", run_id, exc)
-        yield frame("error", {"run_id": run_id, "detail": str(exc)})
-        return
-    status = None if finished is None else finished.status.value
-    yield frame("end", {"run_id": run_id, "status": status})
+        yield frame("error", {"event": "error", "run_id": run_id, "detail": str(exc)})
 
 
 def _plain(value: object) -> object:

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from colibri.api.deps import ServicesDep, require
-from colibri.api.errors import field_error, not_found
+from colibri.api.errors import not_found
 from colibri.api.responses import CONFLICT, NOT_FOUND, answers
 from colibri.api.schemas.auto_updates import (
     AutoUpdateBase,
@@ -21,7 +21,7 @@ from colibri.api.schemas.auto_updates import (
     RunStarted,
 )
 from colibri.api.schemas.common import MAX_ID, Id
-from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting
+from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
 from colibri.domain.tokens import Permission
 
 __all__ = ["router"]
@@ -59,16 +59,10 @@ def list_auto_updates(
 def create_auto_update(
     services: ServicesDep, body: AutoUpdateCreate, response: Response
 ) -> AutoUpdatePublic:
-    """Add the setting of one container; 409 if it has one already."""
-    config = body.to_config()
-    if services.environments.get(body.environment_id) is None:
-        raise field_error(
-            422,
-            ("body", "environment_id"),
-            f"no environment has id {body.environment_id}",
-            "not_found",
-        )
-    setting = services.schedules.create(body.environment_id, body.container_name, config)
+    """Add the setting of one container (422 naming ``environment_id`` when there is no such
+    environment; 409 if the container has one already)."""
+    new = NewAutoUpdate(body.environment_id, body.container_name, body.to_config())
+    setting = services.schedules.create(new)
     response.headers["Location"] = f"{router.prefix}/{setting.id}"
     return AutoUpdatePublic.from_domain(setting)
 
@@ -132,11 +126,11 @@ def delete_auto_update(services: ServicesDep, setting_id: SettingId) -> None:
     "/{setting_id}/run",
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[require(Permission.UPDATES_RUN)],
-    responses=answers(NOT_FOUND, CONFLICT),
+    responses=answers(NOT_FOUND),
 )
 def run_auto_update(services: ServicesDep, setting_id: SettingId, response: Response) -> RunStarted:
-    """Update the container now, in the background: answers at once with the run's id
-    (409 while an update of it runs)."""
+    """Update the container now, in the background: answers at once with the run's id (a
+    run of a container being updated already ends ``skipped``)."""
     run_id = services.runs.start_now(setting_id)
     if run_id is None:
         not_found(f"auto-update setting {setting_id}")

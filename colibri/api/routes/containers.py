@@ -12,9 +12,9 @@ from fastapi import APIRouter, Query
 
 from colibri.api.deps import ServicesDep, require
 from colibri.api.errors import not_found
-from colibri.api.responses import NOT_FOUND, UPSTREAM, answers
+from colibri.api.responses import NOT_FOUND, answers
 from colibri.api.schemas.common import MAX_ID
-from colibri.api.schemas.containers import ContainerPublic
+from colibri.api.schemas.containers import CheckSummaryPublic, ContainerPublic
 from colibri.domain.tokens import Permission
 
 __all__ = ["router"]
@@ -26,13 +26,6 @@ EnvironmentFilter = Annotated[
 ]
 
 
-def _statuses(services: ServicesDep, environment_id: int | None) -> list[ContainerPublic]:
-    if environment_id is not None and services.environments.get(environment_id) is None:
-        not_found(f"environment {environment_id}")
-    statuses = services.containers.list_statuses(environment_id)
-    return [ContainerPublic.from_domain(status) for status in statuses]
-
-
 @router.get(
     "/api/containers",
     dependencies=[require(Permission.CONTAINERS_READ)],
@@ -42,20 +35,24 @@ def list_containers(
     services: ServicesDep, environment_id: EnvironmentFilter = None
 ) -> list[ContainerPublic]:
     """Every container as last checked, by environment and name (no registry is asked)."""
-    return _statuses(services, environment_id)
+    if environment_id is not None and services.environments.get(environment_id) is None:
+        not_found(f"environment {environment_id}")
+    statuses = services.containers.list_statuses(environment_id)
+    return [ContainerPublic.from_domain(status) for status in statuses]
 
 
 @router.post(
     "/api/check",
     dependencies=[require(Permission.UPDATES_RUN)],
-    responses=answers(NOT_FOUND, UPSTREAM),
+    responses=answers(NOT_FOUND),
 )
 def check_now(
     services: ServicesDep, environment_id: EnvironmentFilter = None
-) -> list[ContainerPublic]:
-    """Check the environment's containers now (every environment's without one) and answer
-    with their new statuses; nothing is updated."""
-    if environment_id is not None and services.environments.get(environment_id) is None:
+) -> CheckSummaryPublic:
+    """Check the environment's running containers now (every environment's without one) and
+    record their statuses; nothing is updated. An environment whose daemon does not answer
+    is reported with its ``error``; the others are checked all the same."""
+    summary = services.containers.check_now(environment_id)
+    if summary is None:
         not_found(f"environment {environment_id}")
-    services.containers.check_now(environment_id)
-    return _statuses(services, environment_id)
+    return CheckSummaryPublic.from_domain(summary)

@@ -45,7 +45,7 @@ def list_runs(
 ) -> list[RunPublic]:
     """Runs, newest first, a page at a time."""
     runs = services.runs.list_runs(
-        container=None if container is None else container.removeprefix("/"),
+        container_name=None if container is None else container.removeprefix("/"),
         environment=environment,
         limit=limit,
         offset=offset,
@@ -71,8 +71,8 @@ def get_run(
     responses={
         200: {
             "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
-            "description": "Server-sent events: each step and log line as it happens, then "
-            "`end` with the run's outcome; the stream then closes.",
+            "description": "Server-sent events: `step` and `log` as they are written, then "
+            "`finished` with the run's outcome; the stream then closes.",
         },
         **answers(NOT_FOUND),
     },

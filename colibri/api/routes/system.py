@@ -26,8 +26,8 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["system"])
 
-#: The Prometheus text exposition format, version 0.0.4.
-METRICS_MEDIA_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: The Prometheus text exposition format, as documented (the service says which version).
+METRICS_MEDIA_TYPE = "text/plain"
 _UNHEALTHY: dict[int | str, dict[str, Any]] = {
     503: {"model": Health, "description": "A part does not answer."}
 }
@@ -61,4 +61,4 @@ def healthz(services: ServicesDep) -> JSONResponse:
 def metrics(services: ServicesDep) -> Response:
     """Checks, updates by result, rollbacks, blocked candidates, registry requests and 429s,
     run durations, in the Prometheus text format."""
-    return Response(services.metrics.render(), media_type=METRICS_MEDIA_TYPE)
+    return Response(services.metrics.render(), media_type=services.metrics.content_type)

@@ -1,14 +1,18 @@
-"""Containers with the update status their last check left."""
+"""Containers with the update status their last check left, and what a check did."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from colibri.api.schemas.common import ResponseModel
 from colibri.domain.container_status import ContainerStatus
 from colibri.domain.model import CheckStatus
 
-__all__ = ["ContainerPublic"]
+if TYPE_CHECKING:
+    from colibri.services.containers import CheckSummary
+
+__all__ = ["CheckSummaryPublic", "ContainerPublic", "EnvironmentCheckPublic"]
 
 
 class ContainerPublic(ResponseModel):
@@ -36,4 +40,39 @@ class ContainerPublic(ResponseModel):
             current_digest=status.current_digest,
             remote_digest=status.remote_digest,
             reason=status.reason,
+        )
+
+
+class EnvironmentCheckPublic(ResponseModel):
+    """One environment's part of a check: containers by outcome, or why it failed."""
+
+    environment_id: int
+    environment: str
+    checked: int
+    counts: dict[CheckStatus, int]
+    error: str | None
+
+
+class CheckSummaryPublic(ResponseModel):
+    """What a check did, environment by environment."""
+
+    checked: int
+    updates_available: int
+    environments: list[EnvironmentCheckPublic]
+
+    @classmethod
+    def from_domain(cls, summary: CheckSummary) -> CheckSummaryPublic:
+        return cls(
+            checked=summary.checked,
+            updates_available=summary.updates_available,
+            environments=[
+                EnvironmentCheckPublic(
+                    environment_id=part.environment_id,
+                    environment=part.environment,
+                    checked=part.checked,
+                    counts=dict(part.counts),
+                    error=part.error,
+                )
+                for part in summary.environments
+            ],
         )

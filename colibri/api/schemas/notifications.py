@@ -39,6 +39,7 @@ def _url_field(default: object) -> Any:
         repr=False,
     )
 
+
 Events = Annotated[
     list[EventKind],
     Field(min_length=1, max_length=len(EventKind), description="The events it is told about."),

@@ -16,11 +16,20 @@ from colibri.api.deps import ApiServices
 from colibri.domain.container_status import ContainerStatus
 from colibri.domain.cron import check_cron
 from colibri.domain.environments import Environment, NewEnvironment
+from colibri.domain.invalid import Invalid
 from colibri.domain.journal import RunRecord, RunStatus
+from colibri.domain.model import CheckStatus
 from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
-from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
+from colibri.domain.settings import (
+    AutoUpdateConfig,
+    AutoUpdateSetting,
+    NewAutoUpdate,
+    check_timezone,
+)
 from colibri.domain.tokens import ApiToken, Permission
-from colibri.errors import LockHeld, NotifyError, StoreError
+from colibri.errors import LockHeld, StoreError
+from colibri.services.containers import CheckSummary, EnvironmentCheck
+from colibri.services.targets import DeliveryReport
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -71,10 +80,11 @@ class FakeEnvironments:
 
 @dataclass
 class FakeSchedules:
+    environments: FakeEnvironments
     rows: dict[int, AutoUpdateSetting] = field(default_factory=dict)
 
     def list(
-        self, *, environment_id: int | None = None, limit: int = 100, offset: int = 0
+        self, environment_id: int | None = None, limit: int = 100, offset: int = 0
     ) -> Sequence[AutoUpdateSetting]:
         found = [s for s in self.rows.values() if environment_id in (None, s.environment_id)]
         return found[offset : offset + limit]
@@ -82,17 +92,14 @@ class FakeSchedules:
     def get(self, setting_id: int) -> AutoUpdateSetting | None:
         return self.rows.get(setting_id)
 
-    def create(
-        self, environment_id: int, container_name: str, config: AutoUpdateConfig
-    ) -> AutoUpdateSetting:
-        new = NewAutoUpdate(environment_id, container_name, config)
-        if any(
-            (s.environment_id, s.container_name) == (environment_id, new.container_name)
-            for s in self.rows.values()
-        ):
+    def create(self, new: NewAutoUpdate) -> AutoUpdateSetting:
+        if self.environments.get(new.environment_id) is None:
+            raise Invalid("environment_id", f"there is no environment {new.environment_id}")
+        key = (new.environment_id, new.container_name)
+        if any((s.environment_id, s.container_name) == key for s in self.rows.values()):
             raise Conflict(f"{new.container_name!r} already has a setting", "container_name")
         setting = AutoUpdateSetting(
-            len(self.rows) + 1, environment_id, new.container_name, config, NOW, NOW
+            len(self.rows) + 1, new.environment_id, new.container_name, new.config, NOW, NOW
         )
         self.rows[setting.id] = setting
         return setting
@@ -106,8 +113,9 @@ class FakeSchedules:
     def delete(self, setting_id: int) -> bool:
         return self.rows.pop(setting_id, None) is not None
 
-    def describe_cron(self, expression: str) -> tuple[str, Sequence[datetime]]:
-        cron = check_cron(expression)
+    def describe_cron(self, expr: str, timezone: str = "UTC") -> tuple[str, Sequence[datetime]]:
+        cron = check_cron(expr)
+        check_timezone(timezone)
         return f"cron {cron}", [NOW + timedelta(hours=hour) for hour in range(1, 6)]
 
 
@@ -130,8 +138,7 @@ class FakeRuns:
 
     def list_runs(
         self,
-        *,
-        container: str | None = None,
+        container_name: str | None = None,
         environment: str | None = None,
         limit: int = 50,
         offset: int = 0,
@@ -139,7 +146,8 @@ class FakeRuns:
         found = [
             run
             for run in self.runs.values()
-            if container in (None, run.container_name) and environment in (None, run.environment)
+            if container_name in (None, run.container_name)
+            and environment in (None, run.environment)
         ]
         return found[offset : offset + limit]
 
@@ -156,6 +164,7 @@ class FakeRuns:
 class FakeContainers:
     statuses: list[ContainerStatus] = field(default_factory=list)
     checked: list[int | None] = field(default_factory=list)
+    known: list[int] = field(default_factory=list)
     list_error: Exception | None = None
     check_error: Exception | None = None
 
@@ -164,11 +173,18 @@ class FakeContainers:
             raise self.list_error
         return [s for s in self.statuses if environment_id in (None, s.environment_id)]
 
-    def check_now(self, environment_id: int | None = None) -> object:
+    def check_now(self, environment_id: int | None = None) -> CheckSummary | None:
         if self.check_error is not None:
             raise self.check_error
+        if environment_id is not None and environment_id not in self.known:
+            return None
         self.checked.append(environment_id)
-        return None
+        parts = [
+            EnvironmentCheck(known, f"env{known}", {CheckStatus.UP_TO_DATE: 2})
+            for known in self.known
+            if environment_id in (None, known)
+        ]
+        return CheckSummary(tuple(parts))
 
 
 @dataclass
@@ -220,13 +236,14 @@ class FakeTargets:
     def delete(self, target_id: int) -> bool:
         return self.rows.pop(target_id, None) is not None
 
-    def test_send(self, target_id: int) -> bool:
-        if target_id not in self.rows:
-            return False
+    def test_send(self, target_id: int) -> DeliveryReport | None:
+        target = self.rows.get(target_id)
+        if target is None:
+            return None
         if self.failing is not None:
-            raise NotifyError(self.failing)
+            return DeliveryReport(target_id, target.name, False, self.failing)
         self.sent.append(target_id)
-        return True
+        return DeliveryReport(target_id, target.name, True)
 
 
 @dataclass
@@ -235,6 +252,10 @@ class FakeMetrics:
 
     def render(self) -> bytes:
         return self.text
+
+    @property
+    def content_type(self) -> str:
+        return "text/plain; version=1.0.0; charset=utf-8"
 
 
 @dataclass
@@ -250,13 +271,16 @@ class Fakes:
     """Every fake, and the ``ApiServices`` made of them."""
 
     environments: FakeEnvironments = field(default_factory=FakeEnvironments)
-    schedules: FakeSchedules = field(default_factory=FakeSchedules)
+    schedules: FakeSchedules = field(init=False)
     runs: FakeRuns = field(default_factory=FakeRuns)
     containers: FakeContainers = field(default_factory=FakeContainers)
     tokens: FakeTokens = field(default_factory=FakeTokens)
     targets: FakeTargets = field(default_factory=FakeTargets)
     metrics: FakeMetrics = field(default_factory=FakeMetrics)
     health: FakeHealth = field(default_factory=FakeHealth)
+
+    def __post_init__(self) -> None:
+        self.schedules = FakeSchedules(self.environments)
 
     def services(self) -> ApiServices:
         self.runs.schedules = self.schedules

@@ -82,7 +82,7 @@ def test_an_invalid_field_is_a_422_naming_it_and_why(
 def test_an_unknown_environment_is_a_422_naming_environment_id(client: ApiClient) -> None:
     [(where, why)] = _errors(client.post(URL, json={"environment_id": 9, "container_name": "web"}))
     assert where == ["body", "environment_id"]
-    assert "no environment has id 9" in why
+    assert "there is no environment 9" in why
 
 
 def test_a_second_setting_for_one_container_is_a_409_naming_it(client: ApiClient) -> None:
@@ -185,7 +185,7 @@ def test_run_now_of_an_unknown_setting_is_a_404(client: ApiClient) -> None:
     assert client.post(f"{URL}/5/run").status_code == 404
 
 
-def test_run_now_while_an_update_runs_is_a_409(client: ApiClient, fakes: Fakes) -> None:
+def test_a_lock_held_elsewhere_is_a_409(client: ApiClient, fakes: Fakes) -> None:
     created = _create(client)
     fakes.runs.locked.add(created["id"])
     response = client.post(f"{URL}/{created['id']}/run")

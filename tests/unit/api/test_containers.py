@@ -52,9 +52,22 @@ def test_an_unknown_environment_is_a_404(client: ApiClient) -> None:
         )
 
 
-def test_check_now_checks_then_answers_with_the_statuses(client: ApiClient, fakes: Fakes) -> None:
+def test_check_now_answers_with_what_it_did(client: ApiClient, fakes: Fakes) -> None:
+    fakes.containers.known = [1, 2]
     response = client.post("/api/check", params={"environment_id": 1})
     assert response.status_code == 200
-    assert [c["name"] for c in response.json()] == ["web"]
-    client.post("/api/check")
+    assert response.json() == {
+        "checked": 2,
+        "updates_available": 0,
+        "environments": [
+            {
+                "environment_id": 1,
+                "environment": "env1",
+                "checked": 2,
+                "counts": {"up_to_date": 2},
+                "error": None,
+            }
+        ],
+    }
+    assert client.post("/api/check").json()["checked"] == 4
     assert fakes.containers.checked == [1, None]

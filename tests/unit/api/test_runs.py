@@ -89,13 +89,14 @@ def _messages(text: str) -> list[tuple[str, dict[str, Any]]]:
     return messages
 
 
-def test_events_of_a_finished_run_stream_its_progress_then_end(
+def test_events_of_a_finished_run_stream_its_progress_then_close(
     client: ApiClient, fakes: Fakes
 ) -> None:
     fakes.runs.events[RUN] = [
         {"event": "step", "seq": 1, "step": Step.RESOLVE, "at": NOW},
-        {"type": "log", "message": "line one\nline two"},
+        {"event": "log", "message": "line one\nline two"},
         {"status": RunStatus.UPDATED},
+        {"event": "finished", "status": "updated"},
     ]
     response = client.get(f"/api/runs/{RUN}/events")
     assert response.status_code == 200
@@ -103,19 +104,18 @@ def test_events_of_a_finished_run_stream_its_progress_then_end(
     assert response.headers["cache-control"] == "no-cache"
     assert _messages(response.text) == [
         ("step", {"event": "step", "seq": 1, "step": "resolve", "at": NOW.isoformat()}),
-        ("log", {"type": "log", "message": "line one\nline two"}),
+        ("log", {"event": "log", "message": "line one\nline two"}),
         ("message", {"status": "updated"}),
-        ("end", {"run_id": RUN, "status": "updated"}),
+        ("finished", {"event": "finished", "status": "updated"}),
     ]
 
 
 def test_an_event_name_that_would_break_the_framing_is_not_used(
     client: ApiClient, fakes: Fakes
 ) -> None:
-    fakes.runs.events[RUN] = [{"event": "step\ndata: forged"}]
-    [(name, _), end] = _messages(client.get(f"/api/runs/{RUN}/events").text)
-    assert name == "message"
-    assert end[0] == "end"
+    fakes.runs.events[RUN] = [{"event": "step\ndata: forged"}, {"event": "finished"}]
+    [(name, _), (last, _)] = _messages(client.get(f"/api/runs/{RUN}/events").text)
+    assert (name, last) == ("message", "finished")
 
 
 def test_a_store_failure_while_following_ends_the_stream_with_an_error(
@@ -124,4 +124,7 @@ def test_a_store_failure_while_following_ends_the_stream_with_an_error(
     fakes.runs.events[RUN] = [{"event": "step", "seq": 1}]
     fakes.runs.follow_error = StoreError("database is locked")
     messages = _messages(client.get(f"/api/runs/{RUN}/events").text)
-    assert messages[-1] == ("error", {"run_id": RUN, "detail": "database is locked"})
+    assert messages[-1] == (
+        "error",
+        {"event": "error", "run_id": RUN, "detail": "database is locked"},
+    )

@@ -32,7 +32,7 @@ def test_health_is_503_naming_the_part_that_does_not_answer(
 def test_metrics_are_prometheus_text(client: ApiClient, fakes: Fakes) -> None:
     response = client.get("/metrics")
     assert response.status_code == 200
-    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert response.headers["content-type"] == "text/plain; version=1.0.0; charset=utf-8"
     assert response.content == fakes.metrics.text
 
 
@@ -57,6 +57,16 @@ def test_an_invalid_cron_is_a_422_naming_expr_and_why(
     [item] = response.json()["detail"]
     assert item["loc"] == ["query", "expr"]
     assert words in item["msg"]
+
+
+def test_cron_describe_reads_a_time_zone(client: ApiClient) -> None:
+    response = client.get(
+        "/api/cron/describe", params={"expr": "0 4 * * *", "timezone": "Asia/Tokyo"}
+    )
+    assert response.status_code == 200
+    response = client.get("/api/cron/describe", params={"expr": "0 4 * * *", "timezone": "Nowhere"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "timezone"]
 
 
 def test_cron_describe_needs_the_expression(client: ApiClient) -> None:
