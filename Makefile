@@ -15,9 +15,12 @@ $(STAMP): pyproject.toml scripts/setup-venv
 
 venv: $(STAMP)
 
+# `colibri serve` on the embedded defaults: SQLite under COLIBRI_DATA_DIR (~/.local/share/colibri),
+# the local Docker socket, the API on 127.0.0.1:8080. It prints the URL, and on first start the
+# admin token (once). Ctrl-C stops it, letting running updates finish.
 run: $(STAMP)
 	scripts/setup-system docker
-	$(BIN)/colibri check --all
+	$(BIN)/colibri serve
 
 test: $(STAMP)
 	scripts/setup-system test postgres

@@ -16,7 +16,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from colibri.domain.criteria import DEFAULT_MAX_DB_AGE, Level, OnFailure, UnknownAs
 from colibri.domain.gate_policy import parse_duration
+from colibri.domain.invalid import Invalid
 from colibri.domain.refs import parse_reference
+from colibri.domain.tokens import check_secret
 from colibri.errors import BadReference, ConfigError
 
 __all__ = ["ENV_PREFIX", "Settings", "load_settings"]
@@ -106,6 +108,28 @@ class Settings(BaseSettings):
     """COLIBRI_SIGNATURE_REPOSITORY: where ``.sig`` signatures are stored when not next to the
     image (cosign's COSIGN_REPOSITORY), e.g. ``registry.lan/signatures``."""
 
+    # -- colibri serve: the API, the admin token, the scheduler ---------------------------------
+    api_host: str = Field("127.0.0.1", min_length=1, max_length=255)
+    """COLIBRI_API_HOST: the address the API listens on (default 127.0.0.1: this machine
+    only; ``0.0.0.0`` for every interface)."""
+    api_port: int = Field(8080, ge=0, le=65535)
+    """COLIBRI_API_PORT: the API's TCP port (default 8080; 0 picks a free one, printed)."""
+    admin_token: str | None = None
+    """COLIBRI_ADMIN_TOKEN: the secret of the admin token created on first start (at least 32
+    printable characters); without it a random one is created and printed once."""
+    scheduler_workers: int = Field(4, ge=1, le=64)
+    """COLIBRI_SCHEDULER_WORKERS: updates run at once by the scheduler, and again by "run
+    now" requests (default 4)."""
+    scheduler_tick: float = Field(1.0, gt=0, le=60)
+    """COLIBRI_SCHEDULER_TICK: seconds between two looks for due settings (default 1)."""
+    shutdown_grace: float = Field(30.0, ge=0, le=3600)
+    """COLIBRI_SHUTDOWN_GRACE: seconds SIGTERM lets running updates finish before they are
+    left to recovery at the next start (default 30)."""
+    check_interval: timedelta | None = timedelta(hours=6)
+    """COLIBRI_CHECK_INTERVAL: how often ``colibri serve`` checks every container (fresh
+    ``GET /api/containers``, "update available" notifications), as ``30m``, ``6h`` or
+    seconds; ``off`` never (default 6h; the first check runs at start)."""
+
     @field_validator("insecure_registries", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
@@ -142,7 +166,7 @@ class Settings(BaseSettings):
     def _lower_choice(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("scan_db_max_age", mode="before")
+    @field_validator("scan_db_max_age", "check_interval", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
@@ -159,6 +183,16 @@ class Settings(BaseSettings):
         if ref.tag is not None or ref.digest is not None:
             raise ValueError("must name a repository, without tag or digest")
         return ref.name
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            return check_secret(value)
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
 
     @property
     def effective_database_url(self) -> str:

@@ -104,7 +104,8 @@ class Scheduler:
     @property
     def alive(self) -> bool:
         """Whether the loop's thread runs."""
-        return self._thread is not None and self._thread.is_alive()
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     @property
     def running(self) -> int:
@@ -114,8 +115,8 @@ class Scheduler:
 
     def start(self) -> None:
         """Run the loop in a thread of its own."""
-        if self._thread is not None:
-            raise RuntimeError("the scheduler runs already")
+        if self._thread is not None or self._stopping.is_set():
+            raise RuntimeError("the scheduler runs already, or was stopped")
         self._periodic_due = self.clock.monotonic()
         self._thread = threading.Thread(target=self._loop, name="colibri-scheduler")
         self._thread.start()
@@ -146,6 +147,10 @@ class Scheduler:
                 self._slots.release()
         return started
 
+    def request_stop(self) -> None:
+        """Claim nothing more from now on (what runs goes on); :meth:`stop` then waits."""
+        self._stopping.set()
+
     def stop(self, grace: float | None = None) -> bool:
         """Stop claiming, then wait up to ``grace`` seconds (default: the options') for
         the running updates. ``True`` when none is left running."""
@@ -158,11 +163,10 @@ class Scheduler:
         _, pending = wait(running, timeout=max(deadline - self.clock.monotonic(), 0.0))
         self._pool.shutdown(wait=False, cancel_futures=True)
         if pending:
-            log.warning(
-                "scheduler stopped; %d update(s) still running, left to recovery", len(pending)
-            )
-        else:
+            log.warning("scheduler stopped; %d update(s) left to recovery", len(pending))
+        elif running or self._thread is not None:
             log.info("scheduler stopped; nothing left running")
+        self._thread = None
         return not pending
 
     def _loop(self) -> None:

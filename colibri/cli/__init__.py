@@ -10,6 +10,8 @@ import typer
 from colibri.cli import check as check_command
 from colibri.cli import history as history_command
 from colibri.cli import scan as scan_command
+from colibri.cli import serve as serve_command
+from colibri.cli import token as token_command
 from colibri.cli import update as update_command
 from colibri.cli.common import EXIT_CODES_HELP
 
@@ -31,6 +33,8 @@ app.command("update", epilog=f"{EXIT_CODES_HELP} {update_command.FAILPOINTS_HELP
 app.command("recover")(history_command.recover)
 app.command("history")(history_command.history)
 app.command("scan", epilog=scan_command.SCAN_EXIT_CODES_HELP)(scan_command.scan)
+app.command("serve")(serve_command.serve)
+app.add_typer(token_command.app, name="token")
 
 
 def main() -> None:

@@ -122,5 +122,6 @@ class ContainerService:
         if self.notifications is not None:
             self.notifications.notify_check(report.results, environment=environment.name)
         counts = Counter(result.status for result in report.results)
-        log.info("environment %s checked: %s", environment.name, dict(counts))
+        shown = ", ".join(f"{count} {status.value}" for status, count in sorted(counts.items()))
+        log.info("environment %s checked: %s", environment.name, shown or "no containers")
         return EnvironmentCheck(environment.id, environment.name, dict(counts))
