@@ -17,6 +17,12 @@ __all__ = ["history", "recover"]
 
 NameArg = Annotated[str | None, typer.Argument(help="Only this container's runs.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs.")]
+DataOpt = Annotated[
+    bool,
+    typer.Option(
+        "--data", help="JSON only: include each step's data (old inspect, gate decision...)."
+    ),
+]
 
 
 def recover(
@@ -42,6 +48,7 @@ def recover(
 def history(
     name: NameArg = None,
     limit: LimitOpt = 20,
+    data: DataOpt = False,
     output: FormatOpt = OutputFormat.TABLE,
     log_level: LogOpt = None,
 ) -> None:
@@ -55,6 +62,6 @@ def history(
                 for run in journal.list_runs(container_name=name, limit=limit)
             ]
     if output is OutputFormat.JSON:
-        typer.echo(json.dumps([run.as_dict() for run in runs], indent=2))
+        typer.echo(json.dumps([run.as_dict(with_data=data) for run in runs], indent=2))
     else:
         print_history(runs)

@@ -304,8 +304,10 @@ class Executor:
         self._failpoint(run, Step.PULL)
 
     def _gate(self, run: _Run) -> GateVerdict:
+        """Ask the gate about exactly the pulled digest. The gate changes no container, so
+        its journal row is written after the decision and holds it (policy, reasons, scan
+        record ids, signature result): the record of why an image was allowed or blocked."""
         request = run.request
-        self._step(run, Step.GATE, digest=request.remote_digest, image_id=run.new_image_id)
         verdict = self.gate.evaluate(
             GateRequest(
                 ref=request.ref,
@@ -314,7 +316,18 @@ class Executor:
                 running_digest=request.current_digest,
                 running_image_id=run.old_image_id,
                 labels=request.container.labels,
+                platform_digest=request.expected_digest,
             )
+        )
+        self._step(
+            run,
+            Step.GATE,
+            digest=request.remote_digest,
+            image_id=run.new_image_id,
+            allowed=verdict.allowed,
+            reason=verdict.reason,
+            warnings=list(verdict.warnings),
+            details=dict(verdict.details),
         )
         for warning in verdict.warnings:
             self.journal.log(run.id, "WARNING", warning)

@@ -85,9 +85,12 @@ def test_a_critical_finding_blocks_the_update_and_never_lets_it_through(
     )
     assert again["status"] == "blocked"
     assert len(fake_scanners.scan_calls("trivy")) == 1  # the stored report was reused
-    [run, _] = colibri.json("history", old.name)
+    [run, _] = colibri.json("history", old.name, "--data")
     assert run["status"] == "blocked" and "CVE-2026-0001" in run["reason"]
     assert [s["step"] for s in run["steps"]] == ["resolve", "pull", "gate", "done"]
+    decision = run["steps"][2]["data"]  # the stored decision: reasons, policy, scan records
+    assert decision["allowed"] is False and "CVE-2026-0001" in decision["reason"]
+    assert decision["details"], decision
 
     [updated] = colibri.json("update", old.name, COLIBRI_CRITERIA="never", **trivy_env)
     assert updated["status"] == "updated", updated
