@@ -37,6 +37,7 @@ from colibri.services.check import CheckService
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from colibri.api import ApiServices
     from colibri.domain.tokens import IssuedToken
     from colibri.engine import DockerEngine
     from colibri.registry.client import RegistryClient
@@ -300,12 +301,13 @@ def _registry_auth(settings: Settings) -> Callable[[ImageRef], Mapping[str, str]
 class Service:
     """``colibri serve``, assembled and recovered, not yet started.
 
-    ``app`` is the API (an ASGI app) for the caller to serve; ``scheduler`` is started by the
-    caller too. ``admin_token`` is the token created on this start (show it once), and
-    ``recovered`` what recovery finished or undid before anything else ran.
+    ``app`` is the API (an ASGI app) for the caller to serve, on ``services``; ``scheduler``
+    is started by the caller too. ``admin_token`` is the token created on this start (show it
+    once), and ``recovered`` what recovery finished or undid before anything else ran.
     """
 
     app: FastAPI
+    services: ApiServices
     scheduler: Scheduler
     runs: RunService
     local: Environment
@@ -340,8 +342,10 @@ def serve(settings: Settings) -> Iterator[Service]:
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
         admin_token = parts.tokens.ensure_admin(settings.admin_token)
+        services = _api_services(parts)
         yield Service(
-            app=_api(settings, parts),
+            app=_create_app(services, settings),
+            services=services,
             scheduler=parts.scheduler,
             runs=parts.runs,
             local=local,
@@ -584,15 +588,15 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
     return outcomes
 
 
-def _api(settings: Settings, parts: _ServeParts) -> FastAPI:
-    from colibri.api import ApiServices, create_app
+def _api_services(parts: _ServeParts) -> ApiServices:
+    from colibri.api import ApiServices
     from colibri.notify import AppriseNotifier, validate_url
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
     from colibri.services.targets import TargetService
 
     store, clock = parts.store, parts.clock
-    services = ApiServices(
+    return ApiServices(
         environments=parts.environments,
         schedules=ScheduleService(store.auto_updates, store.environments, clock),
         runs=parts.runs,
@@ -602,4 +606,9 @@ def _api(settings: Settings, parts: _ServeParts) -> FastAPI:
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
     )
+
+
+def _create_app(services: ApiServices, settings: Settings) -> FastAPI:
+    from colibri.api import create_app
+
     return create_app(services, settings)
