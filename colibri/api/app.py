@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from colibri import __version__
-from colibri.api.deps import ApiServices
+from colibri.api.deps import ApiServices, KnownQuery
 from colibri.api.errors import install_error_handlers
 from colibri.api.routes import include_routers
 from colibri.config import Settings
@@ -43,6 +43,7 @@ def create_app(services: ApiServices, settings: Settings) -> FastAPI:
         version=__version__,
         description=_DESCRIPTION,
         openapi_tags=_TAGS,
+        dependencies=[KnownQuery],
     )
     app.state.services = services
     app.state.settings = settings

@@ -1,5 +1,9 @@
 """The routes' dependencies, as ``Annotated`` aliases: the services, the settings, the token.
 
+Every operation refuses query parameters it does not take (a 422 naming the parameter), as
+bodies refuse unknown fields: a misspelt filter would otherwise be ignored and answer with
+everything.
+
 Authentication is a bearer token (``Authorization: Bearer colibri_…``) checked by
 ``TokenService.authenticate``: without one, or with one that is unknown, revoked or expired,
 the answer is 401 with ``WWW-Authenticate: Bearer``. ``require(permission)`` then answers 403,
@@ -15,6 +19,7 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from colibri.api.errors import field_error
 from colibri.api.ports import (
     ContainerApi,
     EnvironmentApi,
@@ -31,6 +36,7 @@ from colibri.domain.tokens import ApiToken, Permission
 __all__ = [
     "ApiServices",
     "AuthenticatedDep",
+    "KnownQuery",
     "ServicesDep",
     "SettingsDep",
     "TokenDep",
@@ -105,3 +111,33 @@ def require(permission: Permission) -> Any:
 
 #: Any valid token, whatever it may do (for answers that reveal nothing stored).
 AuthenticatedDep = TokenDep
+
+
+def _known_query(request: Request) -> None:
+    """422 naming the first query parameter the operation does not document."""
+    given = set(request.query_params)
+    if not given:
+        return
+    known = _query_names(request)
+    for name in sorted(given - known):
+        takes = ", ".join(sorted(known)) or "none"
+        raise field_error(
+            422,
+            ("query", name),
+            f"unknown query parameter (this one takes: {takes})",
+            "extra_forbidden",
+        )
+
+
+def _query_names(request: Request) -> set[str]:
+    """The query parameters the OpenAPI document gives the request's operation."""
+    path = getattr(request.scope.get("route"), "path_format", None)
+    if path is None:
+        return set(request.query_params)
+    document: dict[str, Any] = request.app.openapi()
+    operation = document["paths"].get(path, {}).get(request.method.lower(), {})
+    return {p["name"] for p in operation.get("parameters", ()) if p.get("in") == "query"}
+
+
+#: The app-wide dependency refusing undocumented query parameters.
+KnownQuery = Depends(_known_query)

@@ -6,7 +6,16 @@ from typing import Any
 
 from colibri.api.schemas.common import FieldErrors, Message
 
-__all__ = ["AUTH", "CONFLICT", "INVALID", "NOT_FOUND", "UNAVAILABLE", "UPSTREAM", "answers"]
+__all__ = [
+    "AUTH",
+    "CONFLICT",
+    "INVALID",
+    "NOT_FOUND",
+    "UNAVAILABLE",
+    "UNREADABLE",
+    "UPSTREAM",
+    "answers",
+]
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -19,6 +28,9 @@ INVALID: Responses = {
         "model": FieldErrors,
         "description": "A field is invalid: `loc` names it, `msg` says why.",
     }
+}
+UNREADABLE: Responses = {
+    400: {"model": Message, "description": "The body could not be read (it is not UTF-8)."}
 }
 NOT_FOUND: Responses = {404: {"model": Message, "description": "No such id."}}
 CONFLICT: Responses = {

@@ -22,10 +22,45 @@ import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from colibri.config import Settings
+from colibri.domain.tokens import Permission
 
-__all__ = ["ApiClient", "bearer"]
+__all__ = ["API_ROUTES", "OPEN_ROUTES", "ApiClient", "bearer"]
 
 BASE_URL = "http://colibri.test"
+
+#: Every operation of the API: (method, path, the permission it needs; ``None``: any valid
+#: token). The specification the auth tests hold the app to.
+API_ROUTES: list[tuple[str, str, Permission | None]] = [
+    ("GET", "/api/auto-updates", Permission.SCHEDULES_READ),
+    ("POST", "/api/auto-updates", Permission.SCHEDULES_CREATE),
+    ("GET", "/api/auto-updates/{setting_id}", Permission.SCHEDULES_READ),
+    ("PUT", "/api/auto-updates/{setting_id}", Permission.SCHEDULES_UPDATE),
+    ("PATCH", "/api/auto-updates/{setting_id}", Permission.SCHEDULES_UPDATE),
+    ("DELETE", "/api/auto-updates/{setting_id}", Permission.SCHEDULES_DELETE),
+    ("POST", "/api/auto-updates/{setting_id}/run", Permission.UPDATES_RUN),
+    ("GET", "/api/runs", Permission.RUNS_READ),
+    ("GET", "/api/runs/{run_id}", Permission.RUNS_READ),
+    ("GET", "/api/runs/{run_id}/events", Permission.RUNS_READ),
+    ("GET", "/api/containers", Permission.CONTAINERS_READ),
+    ("POST", "/api/check", Permission.UPDATES_RUN),
+    ("GET", "/api/environments", Permission.ENVIRONMENTS_READ),
+    ("POST", "/api/environments", Permission.ENVIRONMENTS_MANAGE),
+    ("GET", "/api/environments/{environment_id}", Permission.ENVIRONMENTS_READ),
+    ("PUT", "/api/environments/{environment_id}", Permission.ENVIRONMENTS_MANAGE),
+    ("PATCH", "/api/environments/{environment_id}", Permission.ENVIRONMENTS_MANAGE),
+    ("DELETE", "/api/environments/{environment_id}", Permission.ENVIRONMENTS_MANAGE),
+    ("GET", "/api/notifications", Permission.NOTIFICATIONS_READ),
+    ("POST", "/api/notifications", Permission.NOTIFICATIONS_MANAGE),
+    ("GET", "/api/notifications/{target_id}", Permission.NOTIFICATIONS_READ),
+    ("PUT", "/api/notifications/{target_id}", Permission.NOTIFICATIONS_MANAGE),
+    ("PATCH", "/api/notifications/{target_id}", Permission.NOTIFICATIONS_MANAGE),
+    ("DELETE", "/api/notifications/{target_id}", Permission.NOTIFICATIONS_MANAGE),
+    ("POST", "/api/notifications/{target_id}/test", Permission.NOTIFICATIONS_MANAGE),
+    ("GET", "/api/cron/describe", None),
+    ("GET", "/metrics", Permission.CONTAINERS_READ),
+]
+#: The operations that need no token.
+OPEN_ROUTES = [("GET", "/healthz")]
 
 
 def bearer(token: str) -> dict[str, str]:

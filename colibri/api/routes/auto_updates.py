@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from colibri.api.deps import ServicesDep, require
 from colibri.api.errors import not_found
-from colibri.api.responses import CONFLICT, NOT_FOUND, answers
+from colibri.api.responses import CONFLICT, NOT_FOUND, UNREADABLE, answers
 from colibri.api.schemas.auto_updates import (
     AutoUpdateBase,
     AutoUpdateCreate,
@@ -54,7 +54,7 @@ def list_auto_updates(
     "",
     status_code=status.HTTP_201_CREATED,
     dependencies=[require(Permission.SCHEDULES_CREATE)],
-    responses=answers(CONFLICT),
+    responses=answers(CONFLICT, UNREADABLE),
 )
 def create_auto_update(
     services: ServicesDep, body: AutoUpdateCreate, response: Response
@@ -80,7 +80,7 @@ def get_auto_update(services: ServicesDep, setting_id: SettingId) -> AutoUpdateP
 @router.put(
     "/{setting_id}",
     dependencies=[require(Permission.SCHEDULES_UPDATE)],
-    responses=answers(NOT_FOUND),
+    responses=answers(NOT_FOUND, UNREADABLE),
 )
 def replace_auto_update(
     services: ServicesDep, setting_id: SettingId, body: AutoUpdateBase
@@ -93,7 +93,7 @@ def replace_auto_update(
 @router.patch(
     "/{setting_id}",
     dependencies=[require(Permission.SCHEDULES_UPDATE)],
-    responses=answers(NOT_FOUND),
+    responses=answers(NOT_FOUND, UNREADABLE),
 )
 def update_auto_update(
     services: ServicesDep, setting_id: SettingId, body: AutoUpdateUpdate

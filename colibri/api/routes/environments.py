@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from colibri.api.deps import ServicesDep, require
 from colibri.api.errors import not_found
-from colibri.api.responses import CONFLICT, NOT_FOUND, answers
+from colibri.api.responses import CONFLICT, NOT_FOUND, UNREADABLE, answers
 from colibri.api.schemas.common import MAX_ID
 from colibri.api.schemas.environments import (
     EnvironmentBase,
@@ -48,7 +48,7 @@ def list_environments(services: ServicesDep) -> list[EnvironmentPublic]:
     "",
     status_code=status.HTTP_201_CREATED,
     dependencies=_MANAGE,
-    responses=answers(CONFLICT),
+    responses=answers(CONFLICT, UNREADABLE),
 )
 def create_environment(
     services: ServicesDep, body: EnvironmentCreate, response: Response
@@ -65,7 +65,9 @@ def get_environment(services: ServicesDep, environment_id: EnvironmentId) -> Env
     return EnvironmentPublic.from_domain(_environment(services, environment_id))
 
 
-@router.put("/{environment_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT))
+@router.put(
+    "/{environment_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT, UNREADABLE)
+)
 def replace_environment(
     services: ServicesDep, environment_id: EnvironmentId, body: EnvironmentBase
 ) -> EnvironmentPublic:
@@ -73,7 +75,9 @@ def replace_environment(
     return _save(services, environment_id, body.to_domain())
 
 
-@router.patch("/{environment_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT))
+@router.patch(
+    "/{environment_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT, UNREADABLE)
+)
 def update_environment(
     services: ServicesDep, environment_id: EnvironmentId, body: EnvironmentUpdate
 ) -> EnvironmentPublic:

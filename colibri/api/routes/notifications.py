@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from colibri.api.deps import ServicesDep, require
 from colibri.api.errors import not_found
-from colibri.api.responses import CONFLICT, NOT_FOUND, answers
+from colibri.api.responses import CONFLICT, NOT_FOUND, UNREADABLE, answers
 from colibri.api.schemas.common import MAX_ID
 from colibri.api.schemas.notifications import (
     DeliveryResult,
@@ -47,7 +47,10 @@ def list_targets(services: ServicesDep) -> list[TargetPublic]:
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, dependencies=_MANAGE, responses=answers(CONFLICT)
+    "",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=_MANAGE,
+    responses=answers(CONFLICT, UNREADABLE),
 )
 def create_target(services: ServicesDep, body: TargetCreate, response: Response) -> TargetPublic:
     """Add a target; 409 if its name is taken. The answer shows the URL redacted."""
@@ -62,13 +65,17 @@ def get_target(services: ServicesDep, target_id: TargetId) -> TargetPublic:
     return TargetPublic.from_domain(_target(services, target_id))
 
 
-@router.put("/{target_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT))
+@router.put(
+    "/{target_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT, UNREADABLE)
+)
 def replace_target(services: ServicesDep, target_id: TargetId, body: TargetReplace) -> TargetPublic:
     """Replace name, events and switch (and the URL, when one is given)."""
     return _save(services, target_id, body.applied_to(_target(services, target_id)))
 
 
-@router.patch("/{target_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT))
+@router.patch(
+    "/{target_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT, UNREADABLE)
+)
 def update_target(services: ServicesDep, target_id: TargetId, body: TargetUpdate) -> TargetPublic:
     """Change some fields; the others keep their value."""
     return _save(services, target_id, body.applied_to(_target(services, target_id)))

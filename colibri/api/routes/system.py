@@ -18,7 +18,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from colibri.api.deps import ServicesDep, require
-from colibri.api.responses import AUTH, UNAVAILABLE
+from colibri.api.responses import AUTH, INVALID, UNAVAILABLE
 from colibri.api.schemas.system import Answer, Health
 from colibri.domain.tokens import Permission
 
@@ -29,7 +29,8 @@ router = APIRouter(tags=["system"])
 #: The Prometheus text exposition format, as documented (the service says which version).
 METRICS_MEDIA_TYPE = "text/plain"
 _UNHEALTHY: dict[int | str, dict[str, Any]] = {
-    503: {"model": Health, "description": "A part does not answer."}
+    503: {"model": Health, "description": "A part does not answer."},
+    **INVALID,
 }
 
 
@@ -55,6 +56,7 @@ def healthz(services: ServicesDep) -> JSONResponse:
             "description": "Prometheus metrics.",
         },
         **AUTH,
+        **INVALID,
         **UNAVAILABLE,
     },
 )

@@ -8,43 +8,14 @@ import pytest
 from fastapi import FastAPI
 
 from colibri.domain.tokens import Permission
-from tests.support.api import ApiClient, bearer
+from tests.support.api import API_ROUTES, OPEN_ROUTES, ApiClient, bearer
 from tests.unit.api.fakes import NOW, Fakes
 
 P = Permission
 RUN = "a" * 32
 
-#: (method, path, the permission it needs; None: any valid token). The specification.
-ROUTES: list[tuple[str, str, Permission | None]] = [
-    ("GET", "/api/auto-updates", P.SCHEDULES_READ),
-    ("POST", "/api/auto-updates", P.SCHEDULES_CREATE),
-    ("GET", "/api/auto-updates/{setting_id}", P.SCHEDULES_READ),
-    ("PUT", "/api/auto-updates/{setting_id}", P.SCHEDULES_UPDATE),
-    ("PATCH", "/api/auto-updates/{setting_id}", P.SCHEDULES_UPDATE),
-    ("DELETE", "/api/auto-updates/{setting_id}", P.SCHEDULES_DELETE),
-    ("POST", "/api/auto-updates/{setting_id}/run", P.UPDATES_RUN),
-    ("GET", "/api/runs", P.RUNS_READ),
-    ("GET", "/api/runs/{run_id}", P.RUNS_READ),
-    ("GET", "/api/runs/{run_id}/events", P.RUNS_READ),
-    ("GET", "/api/containers", P.CONTAINERS_READ),
-    ("POST", "/api/check", P.UPDATES_RUN),
-    ("GET", "/api/environments", P.ENVIRONMENTS_READ),
-    ("POST", "/api/environments", P.ENVIRONMENTS_MANAGE),
-    ("GET", "/api/environments/{environment_id}", P.ENVIRONMENTS_READ),
-    ("PUT", "/api/environments/{environment_id}", P.ENVIRONMENTS_MANAGE),
-    ("PATCH", "/api/environments/{environment_id}", P.ENVIRONMENTS_MANAGE),
-    ("DELETE", "/api/environments/{environment_id}", P.ENVIRONMENTS_MANAGE),
-    ("GET", "/api/notifications", P.NOTIFICATIONS_READ),
-    ("POST", "/api/notifications", P.NOTIFICATIONS_MANAGE),
-    ("GET", "/api/notifications/{target_id}", P.NOTIFICATIONS_READ),
-    ("PUT", "/api/notifications/{target_id}", P.NOTIFICATIONS_MANAGE),
-    ("PATCH", "/api/notifications/{target_id}", P.NOTIFICATIONS_MANAGE),
-    ("DELETE", "/api/notifications/{target_id}", P.NOTIFICATIONS_MANAGE),
-    ("POST", "/api/notifications/{target_id}/test", P.NOTIFICATIONS_MANAGE),
-    ("GET", "/api/cron/describe", None),
-    ("GET", "/metrics", P.CONTAINERS_READ),
-]
-OPEN = [("GET", "/healthz")]
+ROUTES = API_ROUTES
+OPEN = OPEN_ROUTES
 PARAMS = {"setting_id": "1", "run_id": RUN, "environment_id": "1", "target_id": "1"}
 WRITES = {"POST", "PUT", "PATCH"}
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]

@@ -137,3 +137,17 @@ def test_no_app_is_built_at_import() -> None:
     import colibri.api.app as module
 
     assert not [value for value in vars(module).values() if type(value).__name__ == "FastAPI"]
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [("/api/runs?enviroment=lan", "enviroment"), ("/healthz?verbose=1", "verbose")],
+)
+def test_an_unknown_query_parameter_is_a_422_naming_it(
+    client: ApiClient, url: str, name: str
+) -> None:
+    response = client.get(url)
+    assert response.status_code == 422
+    [item] = response.json()["detail"]
+    assert (item["loc"], item["type"]) == (["query", name], "extra_forbidden")
+    assert "unknown query parameter" in item["msg"]
