@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from colibri.api import ApiServices
-    from colibri.domain.tokens import IssuedToken
     from colibri.engine import DockerEngine
     from colibri.registry.client import RegistryClient
     from colibri.scheduler import Scheduler
@@ -302,16 +301,17 @@ class Service:
     """``colibri serve``, assembled and recovered, not yet started.
 
     ``app`` is the API (an ASGI app) for the caller to serve, on ``services``; ``scheduler``
-    is started by the caller too. ``admin_token`` is the token created on this start (show it
-    once), and ``recovered`` what recovery finished or undid before anything else ran.
+    is started by the caller too, and so is the first admin token made
+    (``tokens.ensure_admin``), once the API listens: a token is never made that could not
+    be shown. ``recovered`` is what recovery finished or undid before anything else ran.
     """
 
     app: FastAPI
     services: ApiServices
     scheduler: Scheduler
     runs: RunService
+    tokens: TokenService
     local: Environment
-    admin_token: IssuedToken | None
     recovered: tuple[RecoveryOutcome, ...]
 
     def stop(self, grace: float) -> bool:
@@ -332,8 +332,8 @@ def serve(settings: Settings) -> Iterator[Service]:
     """``colibri serve``'s parts on the configured store, daemons and registries.
 
     On entry: the store is opened (and migrated), the ``local`` environment made to exist on
-    the configured daemon, every environment's interrupted updates recovered, the first
-    admin token created when there is none. On exit every connection is closed.
+    the configured daemon, every environment's interrupted updates recovered. On exit every
+    connection is closed.
     """
     with ExitStack() as stack:
         parts = _serve_parts(settings, stack)
@@ -341,15 +341,14 @@ def serve(settings: Settings) -> Iterator[Service]:
         stack.callback(parts.scheduler.stop, 0.0)
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
-        admin_token = parts.tokens.ensure_admin(settings.admin_token)
         services = _api_services(parts)
         yield Service(
             app=_create_app(services, settings),
             services=services,
             scheduler=parts.scheduler,
             runs=parts.runs,
+            tokens=parts.tokens,
             local=local,
-            admin_token=admin_token,
             recovered=tuple(recovered),
         )
 
@@ -392,14 +391,9 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     metrics = _metrics(registry)
     notifications = _notifications(store, clock)
     runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
+    statuses = store.container_statuses
     containers = ContainerService(
-        store.environments,
-        store.container_statuses,
-        engines,
-        registry,
-        notifications,
-        metrics,
-        clock,
+        store.environments, statuses, engines, registry, notifications, metrics, clock
     )
     runs = RunService(
         store.journal,

@@ -1,10 +1,10 @@
 """``colibri serve``: the scheduler and the REST API, until SIGTERM or SIGINT.
 
 Start: settings are checked, the store opened (and migrated), the ``local`` environment
-made to exist, every interrupted update finished or undone (as ``colibri recover`` would),
-the first admin token created and printed once; then the API listens on
-``COLIBRI_API_HOST:COLIBRI_API_PORT`` (127.0.0.1:8080 by default) and its URL is printed,
-and the scheduler starts.
+made to exist, every interrupted update finished or undone (as ``colibri recover`` would);
+then the API listens on ``COLIBRI_API_HOST:COLIBRI_API_PORT`` (127.0.0.1:8080 by default),
+the first admin token is created when there is no token at all, the URL and that token are
+printed (the token only this once), and the scheduler starts.
 
 Stop (SIGTERM or SIGINT): the scheduler claims nothing more, the API stops answering (open
 requests get a few seconds), and running updates get ``COLIBRI_SHUTDOWN_GRACE`` seconds to
@@ -31,6 +31,7 @@ from colibri.errors import ConfigError
 
 if TYPE_CHECKING:
     from colibri.bootstrap import Service
+    from colibri.domain.tokens import IssuedToken
 
 __all__ = ["serve"]
 
@@ -56,8 +57,9 @@ def serve(host: HostOpt = None, log_level: LogOpt = None) -> None:
             stop = _stop_on_signals()
             server = _ApiServer(service.app, settings)
             url = server.start()
+            issued = service.tokens.ensure_admin(settings.admin_token)
             typer.echo(f"Colibri is serving on {url} (API documentation: {url}/docs)")
-            _show_token(service, settings)
+            _show_token(issued, settings)
             service.scheduler.start()
             _wait(stop, server)
             _shut_down(service, server, settings)
@@ -71,8 +73,7 @@ def _report_recovery(service: Service) -> None:
         )
 
 
-def _show_token(service: Service, settings: Settings) -> None:
-    issued = service.admin_token
+def _show_token(issued: IssuedToken | None, settings: Settings) -> None:
     if issued is None:
         typer.echo(
             "Admin token: created on the first start and not shown again; "

@@ -66,8 +66,9 @@ class RunService:
 
     def start_now(self, setting_id: int) -> str | None:
         """Run setting ``setting_id`` now, in the background; its run id at once, ``None``
-        for an unknown setting. ``StoreError`` when the run cannot be recorded, and after
-        :meth:`drain` (the service is stopping)."""
+        for an unknown setting. A disabled setting runs too (``enabled`` is about its
+        schedule). ``StoreError`` when the run cannot be recorded, and after :meth:`drain`
+        (the service is stopping)."""
         setting = self.auto_updates.get(setting_id)
         if setting is None:
             return None

@@ -4,6 +4,7 @@ once, tokens made on the command line accepted by the API, SIGTERM ending it cle
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
@@ -45,6 +46,18 @@ def test_a_bad_setting_is_refused_at_start_naming_the_variable(colibri: ColibriC
     result = colibri.run("serve", COLIBRI_API_PORT="99999", timeout=60)
     assert result.returncode == 1
     assert "COLIBRI_API_PORT" in result.stderr
+
+
+def test_an_address_in_use_stops_it_before_any_token_is_made(
+    server: Server, colibri: ColibriCli
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = colibri.run("serve", COLIBRI_API_PORT=port, COLIBRI_CHECK_INTERVAL="off")
+    assert result.returncode == 1 and "cannot listen" in result.stderr
+    assert server.start().token is not None  # the first token is still to be shown
 
 
 def test_tokens_made_on_the_command_line_work_until_revoked(
