@@ -54,6 +54,18 @@ class Publisher:
             built.marker,
         )
 
+    def upstream_moved(
+        self, repository: str, tag: str = "1", **v2_build: Any
+    ) -> tuple[Published, Published]:
+        """The usual starting point: v1 pulled and tagged locally, then v2 published upstream
+        under the same tag and not pulled (as if built elsewhere)."""
+        v1 = self.publish(repository, tag)
+        self.pull(v1)
+        v2 = self.publish(repository, tag, **v2_build)
+        self.forget(v2)
+        self.api.tag(v1.image_id, v1.repository, tag)
+        return v1, v2
+
     def pull(self, published: Published) -> None:
         """What a user does: pull the tag (records the RepoDigest)."""
         self.api.pull(published.repository, tag=published.tag)

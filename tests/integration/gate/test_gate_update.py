@@ -30,11 +30,7 @@ def upstream(publisher: Publisher, session_prefix: str):
     path = f"{session_prefix}/gate-{secrets.token_hex(4)}"
 
     def make() -> tuple[str, Published, Published]:
-        v1 = publisher.publish(path, "1")
-        publisher.pull(v1)
-        v2 = publisher.publish(path, "1")
-        publisher.forget(v2)
-        publisher.api.tag(v1.image_id, v1.repository, "1")
+        v1, v2 = publisher.upstream_moved(path)
         return path, v1, v2
 
     return make

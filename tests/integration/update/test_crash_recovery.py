@@ -36,11 +36,7 @@ STEPS = [
 def versions(docker_api: docker.APIClient, image_factory, registry, session_prefix: str):
     publisher = Publisher(docker_api, image_factory, registry)
     repo = f"{session_prefix}/crash-{secrets.token_hex(2)}"
-    v1 = publisher.publish(repo, "1")
-    publisher.pull(v1)
-    v2 = publisher.publish(repo, "1")
-    publisher.forget(v2)
-    publisher.api.tag(v1.image_id, v1.repository, "1")
+    v1, v2 = publisher.upstream_moved(repo)
     return v1, v2
 
 

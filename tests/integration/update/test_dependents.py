@@ -23,11 +23,7 @@ def world(publisher: Publisher, docker_tracker: DockerTracker, session_prefix: s
     namespace sharer and a declared dependent."""
     broken = getattr(request, "param", False)
     repo = f"{session_prefix}/deps-{secrets.token_hex(2)}"
-    v1 = publisher.publish(repo, "1")
-    publisher.pull(v1)
-    v2 = publisher.publish(repo, "1", **({"cmd": ["false"]} if broken else {}))
-    publisher.forget(v2)
-    publisher.api.tag(v1.image_id, v1.repository, "1")
+    v1, _ = publisher.upstream_moved(repo, **({"cmd": ["false"]} if broken else {}))
     main = docker_tracker.run(v1.ref, "main", labels=OPT_IN)
     sharer = docker_tracker.run(v1.ref, "sharer", network_mode=f"container:{main.id}")
     declared = docker_tracker.run(v1.ref, "declared", labels={"colibri.depends-on": main.name})

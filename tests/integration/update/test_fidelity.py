@@ -85,16 +85,12 @@ def full_container(
     request: pytest.FixtureRequest,
 ) -> dict[str, Any]:
     """A container created with as many ``docker run`` options as this daemon supports, from
-    v1 of an image whose v2 (``broken`` param: exits at once) waits upstream."""
+    v1 of an image whose v2 (``broken`` param: cannot start) waits upstream."""
     repo = f"{session_prefix}/fidelity-{secrets.token_hex(2)}"
-    v1 = publisher.publish(repo, "1")
-    publisher.pull(v1)
     broken = getattr(request, "param", False)
     # The container overrides entrypoint, command and health check, so a broken v2 is one
     # without the shell its entrypoint names.
-    v2 = publisher.publish(repo, "1", skip_applets=("sh", "ash") if broken else ())
-    publisher.forget(v2)
-    publisher.api.tag(v1.image_id, v1.repository, "1")
+    v1, v2 = publisher.upstream_moved(repo, skip_applets=("sh", "ash") if broken else ())
     subnet = secrets.randbelow(200) + 20
     net1 = docker_tracker.network(
         "front",

@@ -31,11 +31,7 @@ FAST = UpdateOptions()
 @pytest.fixture
 def versions(publisher: Publisher, session_prefix: str) -> tuple[Published, Published]:
     repo = f"{session_prefix}/edge-{secrets.token_hex(3)}"
-    v1 = publisher.publish(repo, "1")
-    publisher.pull(v1)
-    v2 = publisher.publish(repo, "1")
-    publisher.forget(v2)
-    publisher.api.tag(v1.image_id, v1.repository, "1")
+    v1, v2 = publisher.upstream_moved(repo)
     return v1, v2
 
 

@@ -20,11 +20,7 @@ def upstream(publisher: Publisher, session_prefix: str, request: pytest.FixtureR
     repo = f"{session_prefix}/{request.node.name[5:30].replace('_', '-')}"
 
     def make(**v2_build: object) -> tuple[Published, Published]:
-        v1 = publisher.publish(repo, "1")
-        publisher.pull(v1)
-        v2 = publisher.publish(repo, "1", **v2_build)
-        publisher.forget(v2)
-        publisher.api.tag(v1.image_id, v1.repository, "1")
+        v1, v2 = publisher.upstream_moved(repo, **v2_build)
         return v1, v2
 
     return make
