@@ -35,14 +35,22 @@ app = typer.Typer(
 )
 
 _PERMISSIONS = ", ".join(permission.value for permission in Permission)
-NameOpt = Annotated[str, typer.Option("--name", help="A name people recognise (unique).")]
+NameOpt = Annotated[
+    str, typer.Option("--name", metavar="NAME", help="A name people recognise (unique).")
+]
 PermissionOpt = Annotated[
     list[str],
-    typer.Option("--permission", "-p", help=f"Repeat for each: {_PERMISSIONS}."),
+    typer.Option(
+        "--permission", "-p", metavar="PERMISSION", help=f"Repeat for each: {_PERMISSIONS}."
+    ),
 ]
 ExpiresOpt = Annotated[
     str | None,
-    typer.Option("--expires-in", help="Valid for 90m, 12h, 30d, 2w… (default: no expiry)."),
+    typer.Option(
+        "--expires-in",
+        metavar="DURATION",
+        help="Valid for 90m, 12h, 30d, 2w… (default: no expiry).",
+    ),
 ]
 _OPTIONS = {"name": "--name", "permissions": "--permission", "expires_at": "--expires-in"}
 IdArg = Annotated[int, typer.Argument(help="The token's id (colibri token list).")]
