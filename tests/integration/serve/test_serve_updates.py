@@ -40,13 +40,9 @@ def upstream(publisher: Publisher, session_prefix: str) -> Upstream:
     """v1 pulled locally, then v2 (built as asked) published under the same tag."""
 
     def make(**v2_build: Any) -> tuple[Published, Published]:
-        repo = f"{session_prefix}/serve-{secrets.token_hex(3)}"
-        v1 = publisher.publish(repo, "1")
-        publisher.pull(v1)
-        v2 = publisher.publish(repo, "1", **v2_build)
-        publisher.forget(v2)
-        publisher.api.tag(v1.image_id, v1.repository, "1")
-        return v1, v2
+        return publisher.upstream_moved(
+            f"{session_prefix}/serve-{secrets.token_hex(3)}", **v2_build
+        )
 
     return make
 

@@ -37,12 +37,7 @@ def upstream(publisher: Publisher, session_prefix: str, request: pytest.FixtureR
     )
 
     def make() -> tuple[Published, Published]:
-        v1 = publisher.publish(repo, "1")
-        publisher.pull(v1)
-        v2 = publisher.publish(repo, "1")
-        publisher.forget(v2)
-        publisher.api.tag(v1.image_id, v1.repository, "1")
-        return v1, v2
+        return publisher.upstream_moved(repo)
 
     return make
 
