@@ -520,11 +520,6 @@ class _EngineCache:
     def engine_for(self, environment: Environment) -> Engine:
         from colibri.engine import connect
 
-        if environment.endpoint.tls is not None:
-            raise ConfigError(
-                f"environment {environment.name}: per-environment TLS files are not supported "
-                "yet; use DOCKER_TLS_VERIFY and DOCKER_CERT_PATH"
-            )
         key = (environment.id, environment.endpoint.url)
         with self._lock:
             found = self._engines.get(key)
@@ -534,6 +529,7 @@ class _EngineCache:
             environment.endpoint.url,
             timeout=self.settings.engine_timeout,
             pool_size=self.settings.engine_concurrency,
+            tls=environment.endpoint.tls,
         )
         with self._lock:
             kept = self._engines.setdefault(key, engine)

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from colibri.domain.environments import TlsFiles
 from colibri.errors import (
     ConfigError,
     EngineConflict,
@@ -128,8 +129,12 @@ def quote_name(name: str) -> str:
     return quote(name, safe="/:@")
 
 
-def open_api(host: str | None, *, timeout: float, pool_size: int) -> EngineAPI:
-    """Open ``host`` (else ``DOCKER_HOST``, else the local socket) and negotiate the version."""
+def open_api(
+    host: str | None, *, timeout: float, pool_size: int, tls: TlsFiles | None = None
+) -> EngineAPI:
+    """Open ``host`` (else ``DOCKER_HOST``, else the local socket) and negotiate the version.
+    ``tls`` gives a ``tcp://`` host its own TLS material (an environment's); without it the
+    docker CLI's variables apply."""
     target = host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
     scheme = urlsplit(target).scheme
     limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
@@ -138,7 +143,7 @@ def open_api(host: str | None, *, timeout: float, pool_size: int) -> EngineAPI:
     if scheme == "unix":
         client = _unix_client(urlsplit(target).path, options)
     elif scheme == "tcp":
-        client = _tcp_client(target, options)
+        client = _tcp_client(target, options, tls)
     elif scheme == "ssh":
         socket_path, closer = _ssh_forward(target, timeout)
         client = _unix_client(socket_path, options)
@@ -163,16 +168,31 @@ def _unix_client(path: str, options: dict[str, Any]) -> httpx.Client:
     )
 
 
-def _tcp_client(target: str, options: dict[str, Any]) -> httpx.Client:
-    """TLS as the docker CLI does it: ``DOCKER_TLS_VERIFY`` turns it on, ``DOCKER_CERT_PATH``
-    (default ``~/.docker``) holds ca.pem, cert.pem and key.pem."""
+def _tcp_client(target: str, options: dict[str, Any], tls: TlsFiles | None) -> httpx.Client:
+    """TLS from ``tls`` when given; else as the docker CLI does it: ``DOCKER_TLS_VERIFY`` turns
+    it on, ``DOCKER_CERT_PATH`` (default ``~/.docker``) holds ca.pem, cert.pem and key.pem."""
     netloc = urlsplit(target).netloc
-    cert_dir = Path(os.environ.get("DOCKER_CERT_PATH") or Path.home() / ".docker")
-    if not os.environ.get("DOCKER_TLS_VERIFY"):
+    if tls is None and os.environ.get("DOCKER_TLS_VERIFY"):
+        cert_dir = Path(os.environ.get("DOCKER_CERT_PATH") or Path.home() / ".docker")
+        tls = TlsFiles(
+            str(cert_dir / "ca.pem"), str(cert_dir / "cert.pem"), str(cert_dir / "key.pem")
+        )
+    if tls is None:
         return httpx.Client(base_url=f"http://{netloc}", **options)
-    context = ssl.create_default_context(cafile=str(cert_dir / "ca.pem"))
-    context.load_cert_chain(str(cert_dir / "cert.pem"), str(cert_dir / "key.pem"))
-    return httpx.Client(base_url=f"https://{netloc}", verify=context, **options)
+    return httpx.Client(base_url=f"https://{netloc}", verify=_tls_context(tls), **options)
+
+
+def _tls_context(tls: TlsFiles) -> ssl.SSLContext:
+    try:
+        context = ssl.create_default_context(cafile=tls.ca)
+        if not tls.verify:  # the operator's explicit choice for this daemon (docker --tls)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        if tls.cert and tls.key:
+            context.load_cert_chain(tls.cert, tls.key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"Docker TLS files {tls.ca}, {tls.cert}, {tls.key}: {exc}") from exc
+    return context
 
 
 def _ssh_forward(target: str, timeout: float) -> tuple[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from colibri.domain.environments import TlsFiles
 from colibri.domain.model import Container, LocalImage, Platform, digests_of
 from colibri.domain.refs import is_image_id
 from colibri.engine.api import DEFAULT_HOST, EngineAPI, open_api, quote_name
@@ -29,10 +30,16 @@ UNKNOWN_STOP_WAIT = 300.0  # the container's own StopTimeout is not known to the
 PULL_TIMEOUT = httpx.Timeout(60.0, read=300.0)
 
 
-def connect(host: str | None = None, *, timeout: float = 60.0, pool_size: int = 10) -> DockerEngine:
+def connect(
+    host: str | None = None,
+    *,
+    timeout: float = 60.0,
+    pool_size: int = 10,
+    tls: TlsFiles | None = None,
+) -> DockerEngine:
     """Connect to the daemon at ``host`` (else ``DOCKER_HOST``, else the local socket) and
-    negotiate the API version."""
-    return DockerEngine(open_api(host, timeout=timeout, pool_size=pool_size))
+    negotiate the API version; ``tls`` is a ``tcp://`` host's own TLS material."""
+    return DockerEngine(open_api(host, timeout=timeout, pool_size=pool_size, tls=tls))
 
 
 class DockerEngine:
