@@ -144,6 +144,10 @@ class FakeRegistry:
     def forget_tags(self) -> None:
         pass
 
+    def list_tags(self, ref: ImageRef, *, page_size: int | None = None) -> list[str]:
+        self._count("TAGS", ref)
+        return sorted(tag for name, tag in self.tags if name == ref.name)
+
     def _count(self, method: str, ref: ImageRef) -> None:
         with self.lock:
             self.requests[method] += 1

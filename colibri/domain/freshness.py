@@ -45,6 +45,7 @@ class Verdict:
     remote_digest: str | None = None
     expected_digest: str | None = None
     error_kind: str | None = None
+    target_tag: str | None = None
 
 
 def classify_reference(container: Container, local: LocalImage | None) -> Verdict:

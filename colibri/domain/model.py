@@ -143,7 +143,9 @@ class CheckResult:
 
     ``remote_digest`` is what the tag points at now (an index digest for multi-arch images);
     ``expected_digest`` the platform manifest inside it that the container would run;
-    ``current_digest`` the local digest that matched, or the one recorded for this repository.
+    ``current_digest`` the local digest that matched, or the one recorded for this repository;
+    ``target_tag`` the newer version tag to move to, when a tag policy found one (the remote
+    digests are then that tag's).
     """
 
     container: str
@@ -158,6 +160,7 @@ class CheckResult:
     platform: str | None = None
     error_kind: str | None = None
     warnings: tuple[str, ...] = ()
+    target_tag: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form: stable keys, enums as their values."""
@@ -169,6 +172,7 @@ class CheckResult:
             "current_digest": self.current_digest,
             "remote_digest": self.remote_digest,
             "expected_digest": self.expected_digest,
+            "target_tag": self.target_tag,
             "image_id": self.image_id,
             "platform": self.platform,
             "reason": self.reason,

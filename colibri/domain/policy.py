@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from colibri.domain.model import Container
+from colibri.domain.versions import TagRules, VersionPolicy
+from colibri.errors import ConfigError
 
 __all__ = [
     "ENABLE_LABEL",
@@ -27,12 +29,18 @@ __all__ = [
     "opt_in",
     "parse_bool",
     "select_containers",
+    "tag_rules",
 ]
 
 ENABLE_LABEL = "colibri.enable"
 PODMAN_LABEL = "io.containers.autoupdate"
 WATCHTOWER_LABEL = "com.centurylinklabs.watchtower.enable"
 _PODMAN_REGISTRY_POLICIES = frozenset({"registry", "image"})
+POLICY_LABEL = "colibri.policy"
+INCLUDE_TAGS_LABEL = "colibri.include-tags"
+EXCLUDE_TAGS_LABEL = "colibri.exclude-tags"
+PRERELEASES_LABEL = "colibri.prereleases"
+DIGEST_POLICY = "digest"
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -160,3 +168,34 @@ def _unique(containers: list[Container]) -> list[Container]:
             seen.add(container.id)
             unique.append(container)
     return unique
+
+
+def tag_rules(labels: Mapping[str, str], default_policy: str = DIGEST_POLICY) -> TagRules | None:
+    """How this container follows newer version tags, or ``None`` to follow its tag's digest.
+
+    ``colibri.policy`` is ``digest`` (default), ``patch``, ``minor``, ``major`` or ``all``;
+    ``colibri.include-tags`` and ``colibri.exclude-tags`` are regular expressions matching whole
+    tags; ``colibri.prereleases=true`` admits release candidates and the like. Raises
+    ``ConfigError`` naming the label that cannot be read.
+    """
+    text = labels.get(POLICY_LABEL, default_policy).strip().lower()
+    if text == DIGEST_POLICY:
+        return None
+    try:
+        policy = VersionPolicy.parse(text)
+    except ConfigError:
+        raise ConfigError(
+            f"label {POLICY_LABEL}={text!r}: expected digest, patch, minor, major or all"
+        ) from None
+    prereleases = parse_bool(labels.get(PRERELEASES_LABEL, "false"))
+    if prereleases is None:
+        raise ConfigError(f"label {PRERELEASES_LABEL}={labels[PRERELEASES_LABEL]!r}: not true or false")
+    try:
+        return TagRules(
+            policy,
+            include=labels.get(INCLUDE_TAGS_LABEL),
+            exclude=labels.get(EXCLUDE_TAGS_LABEL),
+            prereleases=prereleases,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"labels {INCLUDE_TAGS_LABEL}/{EXCLUDE_TAGS_LABEL}: {exc}") from None

@@ -13,7 +13,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from colibri.domain.freshness import (
     Verdict,
@@ -23,10 +23,18 @@ from colibri.domain.freshness import (
     local_index_candidates,
 )
 from colibri.domain.model import CheckResult, CheckStatus, Container, LocalImage, RemoteManifest
-from colibri.domain.policy import select_containers
+from colibri.domain.policy import select_containers, tag_rules
 from colibri.domain.ports import Engine, Registry
 from colibri.domain.refs import ImageRef, is_image_id, parse_reference
-from colibri.errors import BadReference, ColibriError, EngineError, ManifestUnknown
+from colibri.domain.versions import TagRules, newest_tag
+from colibri.errors import (
+    BadReference,
+    ColibriError,
+    ConfigError,
+    EngineError,
+    ManifestUnknown,
+    RegistryError,
+)
 
 __all__ = ["CheckReport", "CheckRequest", "CheckService", "Progress"]
 
@@ -64,20 +72,35 @@ class _Pending:
     container: Container
     local: LocalImage
     ref: ImageRef
+    rules: TagRules | None = None
     warnings: list[str] = field(default_factory=list)
+
+
+#: Which newer version tags a container follows (``None``: its tag's digest only).
+TagPolicy = Callable[[Container], TagRules | None]
 
 
 class CheckService:
     """Checks containers of one engine against their registries."""
 
-    def __init__(self, engine: Engine, registry: Registry, *, concurrency: int = 8) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Registry,
+        *,
+        concurrency: int = 8,
+        tag_policy: TagPolicy | None = None,
+    ) -> None:
         self.engine = engine
         self.registry = registry
         self.concurrency = max(1, concurrency)
+        self.tag_policy: TagPolicy = tag_policy or (lambda container: tag_rules(container.labels))
+        self._tags = _TagMemo(registry)
 
     def check(self, request: CheckRequest, progress: Progress | None = None) -> CheckReport:
         """Check what ``request`` selects. Raises only when the daemon cannot be listed."""
         self.registry.forget_tags()
+        self._tags.clear()
         include_stopped = request.include_stopped or bool(request.names)
         selection = select_containers(
             self.engine.list_containers(include_stopped=include_stopped),
@@ -126,7 +149,12 @@ class CheckService:
                 continue
             verdict = classify_reference(container, local)
             if verdict.status is CheckStatus.UPDATE_AVAILABLE and verdict.ref and local:
-                pending.append(_Pending(container, local, verdict.ref))
+                try:
+                    rules = self.tag_policy(container)
+                except ConfigError as exc:
+                    results.append(_failed(container, exc, local, verdict.ref))
+                    continue
+                pending.append(_Pending(container, local, verdict.ref, rules))
             else:
                 results.append(_result(container, local, verdict))
         if pending:
@@ -150,13 +178,46 @@ class CheckService:
         try:
             if remote.is_index and remote.digest not in item.local.digests and not remote.children:
                 remote = self.registry.fetch(item.ref.by_digest(remote.digest))
-            verdict = compare(item.ref, item.local, remote)
-            if verdict.status is CheckStatus.UPDATE_AVAILABLE and remote.is_index:
-                indexes = self._local_indexes(item, remote)
-                verdict = compare(item.ref, item.local, remote, indexes) if indexes else verdict
+            verdict = self._compare(item, item.ref, remote)
+            if item.rules is not None and verdict.status is not CheckStatus.NO_PLATFORM:
+                verdict = self._newer_tag(item, verdict)
         except ColibriError as exc:
             return _failed(item.container, exc, item.local, item.ref)
         return _result(item.container, item.local, verdict, item.warnings)
+
+    def _compare(self, item: _Pending, ref: ImageRef, remote: RemoteManifest) -> Verdict:
+        """``compare``, opening the remote index and the local ones when it needs them."""
+        if remote.is_index and remote.digest not in item.local.digests and not remote.children:
+            remote = self.registry.fetch(ref.by_digest(remote.digest))
+        verdict = compare(ref, item.local, remote)
+        if verdict.status is CheckStatus.UPDATE_AVAILABLE and remote.is_index:
+            indexes = self._local_indexes(item, remote)
+            verdict = compare(ref, item.local, remote, indexes) if indexes else verdict
+        return verdict
+
+    def _newer_tag(self, item: _Pending, verdict: Verdict) -> Verdict:
+        """Registry-spec §8: a newer version tag within the container's policy, if any. When
+        the tags cannot be listed, or the newer tag cannot run here, the current tag's digest
+        verdict stands (with a warning)."""
+        assert item.rules is not None
+        current = item.ref.tracked_tag or "latest"
+        try:
+            newest = newest_tag(current, self._tags.get(item.ref), item.rules)
+        except RegistryError as exc:
+            item.warnings.append(f"could not list tags: {exc}")
+            return verdict
+        if newest is None:
+            return verdict
+        newer = self._compare(
+            item, item.ref.with_tag(newest), self.registry.head(item.ref.with_tag(newest))
+        )
+        if newer.status is not CheckStatus.UPDATE_AVAILABLE:
+            item.warnings.append(f"newer tag {newest}: {newer.status.value} ({newer.reason})")
+            return verdict
+        reason = f"newer version tag {newest} (policy {item.rules.policy.value})"
+        return replace(
+            newer, reason=reason, target_tag=newest, current_digest=verdict.current_digest
+        )
 
     def _local_indexes(self, item: _Pending, remote: RemoteManifest) -> dict[str, RemoteManifest]:
         """Fetch the indexes this image was pulled through, to compare platform children (C6).
@@ -226,6 +287,36 @@ def _tag_key(container: Container) -> _TagKey | None:
     return (ref.registry_key, ref.path, ref.tracked_tag)
 
 
+class _TagMemo:
+    """Each repository's tag list fetched once per check, whichever container asks first."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.lock = threading.Lock()
+        self.futures: dict[tuple[str, str], Future[list[str] | RegistryError]] = {}
+
+    def clear(self) -> None:
+        with self.lock:
+            self.futures.clear()
+
+    def get(self, ref: ImageRef) -> list[str]:
+        key = (ref.registry_key, ref.path)
+        with self.lock:
+            future = self.futures.get(key)
+            owner = future is None
+            if future is None:
+                future = self.futures[key] = Future()
+        if owner:
+            try:
+                future.set_result(self.registry.list_tags(ref))
+            except RegistryError as exc:
+                future.set_result(exc)
+        found = future.result()
+        if isinstance(found, RegistryError):
+            raise found
+        return found
+
+
 class _ImageMemo:
     """Each image inspected once, whichever group asks first; the others wait for it."""
 
@@ -267,6 +358,7 @@ def _result(
         platform=str(local.platform) if local and local.platform else None,
         error_kind=verdict.error_kind,
         warnings=tuple(warnings),
+        target_tag=verdict.target_tag,
     )
 
 

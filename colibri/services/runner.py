@@ -19,8 +19,8 @@ Both the scheduler and "run now" (``RunService``) go through :meth:`SettingRunne
    failure_backoff`), and the notification (``updated``, ``blocked`` with the findings
    summary, ``rolled_back``, ``failed``), which can never fail the run.
 
-The setting's update policy is honoured for ``digest`` only: following newer version tags
-is not implemented by the check yet, so another policy is noted in the run's log.
+The setting's update policy (``digest``, or ``patch``/``minor``/``major``/``all`` newer version
+tags) is the default for the container's ``colibri.policy`` label, which stays on top.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from colibri.domain.criteria import Level, OnFailure, UnknownAs
 from colibri.domain.environments import Environment
 from colibri.domain.gate_policy import GateOverrides
 from colibri.domain.journal import LockOwner, NewRun, RunStatus, Step
-from colibri.domain.model import CheckResult, CheckStatus
+from colibri.domain.model import CheckResult, CheckStatus, Container
+from colibri.domain.policy import tag_rules
 from colibri.domain.ports import (
     AutoUpdates,
     Clock,
@@ -49,18 +50,20 @@ from colibri.domain.ports import (
     Prober,
     Registry,
 )
-from colibri.domain.refs import ImageRef, parse_reference
+from colibri.domain.refs import ImageRef
 from colibri.domain.settings import (
     FAILED_STATUSES,
     AutoUpdateConfig,
     AutoUpdateSetting,
     UpdatePolicy,
 )
+from colibri.domain.versions import TagRules
 from colibri.errors import ColibriError, LockHeld
 from colibri.services.check import CheckRequest, CheckService
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, Metrics
 from colibri.services.run_times import failure_backoff
+from colibri.services.update import target_ref
 from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
 
 __all__ = ["RunnerStores", "SettingRunner", "UpdateTools", "setting_overrides"]
@@ -213,7 +216,11 @@ class SettingRunner:
 
     def _check_and_update(self, target: _Target) -> _Attempt:
         name, environment = target.setting.container_name, target.environment
-        check = CheckService(self.tools.engines.engine_for(environment), self.tools.registry)
+        check = CheckService(
+            self.tools.engines.engine_for(environment),
+            self.tools.registry,
+            tag_policy=_tag_policy(target.setting.config.policy),
+        )
         report = check.check(CheckRequest(names=(name,)))
         if name in report.excluded:
             reason = f"{name}: {report.excluded[name]}"
@@ -236,12 +243,6 @@ class SettingRunner:
     def _update(self, check: CheckService, target: _Target, result: CheckResult) -> UpdateOutcome:
         """The executor's transaction, with the setting's gate, continuing the run."""
         config = target.setting.config
-        if config.policy is not UpdatePolicy.DIGEST:
-            self._log(
-                target.run_id,
-                f"policy {config.policy}: newer version tags are not followed yet; "
-                "updating to the tag's new digest",
-            )
         executor = Executor(
             check.engine,
             self.stores.journal,
@@ -409,11 +410,18 @@ def _check_outcome(result: CheckResult, run_id: str) -> UpdateOutcome:
     )
 
 
+def _tag_policy(policy: UpdatePolicy) -> Callable[[Container], TagRules | None]:
+    """The setting's policy; for ``digest``, what the container's labels say."""
+    if policy is UpdatePolicy.DIGEST:
+        return lambda container: tag_rules(container.labels)
+    return lambda container: tag_rules(container.labels, default_policy=policy.value)
+
+
 def _request(check: CheckService, result: CheckResult) -> UpdateRequest:
     """The executor's request for a container the check found out of date."""
     return UpdateRequest(
         container=check.engine.get_container(result.container_id),
-        ref=parse_reference(result.image),
+        ref=target_ref(result),
         remote_digest=result.remote_digest or "",
         expected_digest=result.expected_digest,
         current_digest=result.current_digest,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.planner import update_order
-from colibri.domain.refs import parse_reference
+from colibri.domain.refs import ImageRef, parse_reference
 from colibri.errors import BadReference
 from colibri.services.check import CheckRequest, CheckService
 from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
@@ -81,7 +81,7 @@ class UpdateService:
         if result.status is CheckStatus.ERROR or container is None or not result.remote_digest:
             return _outcome(result, RunStatus.FAILED, f"check failed: {result.reason}")
         try:
-            ref = parse_reference(result.image)
+            ref = target_ref(result)
         except BadReference as exc:
             return _outcome(result, RunStatus.FAILED, str(exc))
         request = UpdateRequest(
@@ -93,6 +93,13 @@ class UpdateService:
             platform=result.platform,
         )
         return self.executor.update(request, options)
+
+
+def target_ref(result: CheckResult) -> ImageRef:
+    """The reference to update to: the container's, moved to the newer tag when the check
+    found one."""
+    ref = parse_reference(result.image)
+    return ref.with_tag(result.target_tag) if result.target_tag else ref
 
 
 def _ordered(results: Sequence[CheckResult], containers: dict[str, Container]) -> list[CheckResult]:

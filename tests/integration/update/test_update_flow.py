@@ -3,6 +3,8 @@ was. Real dockerd, real registry, the CLI as a subprocess."""
 
 from __future__ import annotations
 
+import secrets
+
 import docker
 import pytest
 
@@ -159,3 +161,32 @@ def test_a_probe_label_must_answer_after_the_start(
     if expected == "rolled_back":
         assert "probe tcp://:9 failed" in outcome["reason"]
         assert docker_client.containers.get(old.name).id == old.id
+
+
+def test_a_version_policy_moves_the_container_to_a_newer_tag(
+    publisher: Publisher,
+    session_prefix: str,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+) -> None:
+    repo = f"{session_prefix}/versions-{secrets.token_hex(2)}"
+    current = publisher.publish(repo, "1.0.0")
+    publisher.pull(current)
+    published = {tag: publisher.publish(repo, tag) for tag in ("1.0.1", "1.1.0", "2.0.0")}
+    for release in published.values():
+        publisher.forget(release)
+    labels = {**OPT_IN, "colibri.policy": "minor"}
+    old = docker_tracker.run(current.ref, "versions", labels=labels)
+
+    [result] = colibri.json("check", old.name, expect=(3,))
+    assert (result["status"], result["target_tag"]) == ("update_available", "1.1.0")
+    assert result["remote_digest"] == published["1.1.0"].digest
+
+    [outcome] = colibri.json("update", old.name)
+    assert outcome["status"] == "updated", outcome
+    new = docker_client.containers.get(old.name)
+    assert new.attrs["Config"]["Image"] == f"{current.repository}:1.1.0@{published['1.1.0'].digest}"
+    assert marker_of(new) == published["1.1.0"].marker
+    [again] = colibri.json("check", old.name)
+    assert again["status"] == "up_to_date" and again["target_tag"] is None

@@ -181,3 +181,54 @@ def test_selection_by_label_all_and_names() -> None:
     assert [r.container for r in report.results] == ["plain"]
     assert "out" in report.excluded
     assert report.missing == ("ghost",)
+
+
+def test_a_tag_policy_moves_to_the_newest_allowed_version_tag() -> None:
+    engine, registry = FakeEngine(), FakeRegistry()
+    engine.add(
+        "web",
+        f"{REG}/app:1.2.3",
+        local_image("a", f"{REG}/app@{A}"),
+        colibri_enable="true",
+        colibri_policy="minor",
+    )
+    registry.set_tag(f"{REG}/app:1.2.3", manifest(A))
+    for tag in ("1.2.4", "1.3.0", "2.0.0", "1.4.0-rc1", "latest"):
+        registry.set_tag(f"{REG}/app:{tag}", manifest(digest_of(tag)))
+    result = run(engine, registry)["web"]
+    assert result.status is CheckStatus.UPDATE_AVAILABLE
+    assert result.target_tag == "1.3.0"
+    assert result.remote_digest == digest_of("1.3.0")
+    assert result.current_digest == A
+    assert registry.requests["TAGS"] == 1
+
+
+def test_without_a_newer_tag_the_current_tags_digest_decides() -> None:
+    engine, registry = FakeEngine(), FakeRegistry()
+    engine.add(
+        "web",
+        f"{REG}/app:1.2.3",
+        local_image("a", f"{REG}/app@{A}"),
+        colibri_enable="true",
+        colibri_policy="patch",
+    )
+    registry.set_tag(f"{REG}/app:1.2.3", manifest(B))
+    registry.set_tag(f"{REG}/app:1.3.0", manifest(digest_of("1.3.0")))
+    result = run(engine, registry)["web"]
+    assert result.status is CheckStatus.UPDATE_AVAILABLE
+    assert result.target_tag is None and result.remote_digest == B
+
+
+def test_an_unreadable_policy_label_is_an_error_naming_it() -> None:
+    engine, registry = FakeEngine(), FakeRegistry()
+    engine.add(
+        "web",
+        f"{REG}/app:1.2.3",
+        local_image("a", f"{REG}/app@{A}"),
+        colibri_enable="true",
+        colibri_policy="newest",
+    )
+    result = run(engine, registry)["web"]
+    assert result.status is CheckStatus.ERROR
+    assert "colibri.policy" in result.reason
+    assert sum(registry.requests.values()) == 0
