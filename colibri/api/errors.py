@@ -14,7 +14,7 @@ Anything else is a bug and keeps its traceback: there is no catch-all handler.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from fastapi import FastAPI, HTTPException, Request
@@ -41,9 +41,20 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RegistryError, _upstream_failed)
 
 
-def field_error(status: int, loc: Sequence[str | int], msg: str, kind: str) -> HTTPException:
-    """An error naming the field at ``loc`` (``("body", "cron")``): raise it."""
-    return HTTPException(status, detail=[{"loc": list(loc), "msg": msg, "type": kind}])
+def field_error(
+    status: int,
+    loc: Sequence[str | int],
+    msg: str,
+    kind: str,
+    *,
+    ctx: Mapping[str, Any] | None = None,
+) -> HTTPException:
+    """An error naming the field at ``loc`` (``("body", "cron")``), with ``ctx`` (what to do
+    instead) when given: raise it."""
+    item: dict[str, Any] = {"loc": list(loc), "msg": msg, "type": kind}
+    if ctx is not None:
+        item["ctx"] = dict(ctx)
+    return HTTPException(status, detail=[item])
 
 
 def not_found(what: str) -> NoReturn:
@@ -53,9 +64,11 @@ def not_found(what: str) -> NoReturn:
 
 def where(request: Request, field: str) -> list[str | int]:
     """The ``loc`` of a domain ``field`` (``endpoint.tls.ca``) in ``request``: its body for
-    writes, else its path."""
-    part = "body" if request.method in _BODY_METHODS else "path"
-    return [part, *field.split(".")]
+    writes, else its query string when it has a parameter of that name, else its path."""
+    parts: list[str | int] = list(field.split("."))
+    if request.method in _BODY_METHODS:
+        return ["body", *parts]
+    return ["query" if parts[0] in request.query_params else "path", *parts]
 
 
 def _errors(items: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """``/api/auto-updates``: per-container auto-update settings, and running one now.
 
+An invalid cron expression is a 422 naming ``cron`` and why; written for another cron
+(``@daily``, a leading seconds field), it also offers the valid equivalent and its next runs.
+
 Reading needs ``schedules:read``; creating, changing and deleting need ``schedules:create``,
 ``schedules:update`` and ``schedules:delete``; running one now needs ``updates:run``.
 """
@@ -10,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from colibri.api.cron_hints import cron_refusals
 from colibri.api.deps import ServicesDep, require
 from colibri.api.errors import not_found
 from colibri.api.responses import CONFLICT, NOT_FOUND, UNREADABLE, answers
@@ -61,8 +65,9 @@ def create_auto_update(
 ) -> AutoUpdatePublic:
     """Add the setting of one container (422 naming ``environment_id`` when there is no such
     environment; 409 if the container has one already)."""
-    new = NewAutoUpdate(body.environment_id, body.container_name, body.to_config())
-    setting = services.schedules.create(new)
+    with cron_refusals(services.schedules, ("body", "cron"), body.cron, body.timezone):
+        new = NewAutoUpdate(body.environment_id, body.container_name, body.to_config())
+        setting = services.schedules.create(new)
     response.headers["Location"] = f"{router.prefix}/{setting.id}"
     return AutoUpdatePublic.from_domain(setting)
 
@@ -87,7 +92,8 @@ def replace_auto_update(
 ) -> AutoUpdatePublic:
     """Replace what is chosen for the container (fields left out take their defaults)."""
     _setting(services, setting_id)
-    return _save(services, setting_id, body.to_config())
+    with cron_refusals(services.schedules, ("body", "cron"), body.cron, body.timezone):
+        return _save(services, setting_id, body.to_config())
 
 
 @router.patch(
@@ -100,7 +106,9 @@ def update_auto_update(
 ) -> AutoUpdatePublic:
     """Change some fields; the others keep their value."""
     current = _setting(services, setting_id)
-    return _save(services, setting_id, body.applied_to(current.config))
+    timezone = body.timezone or current.config.schedule.timezone
+    with cron_refusals(services.schedules, ("body", "cron"), body.cron, timezone):
+        return _save(services, setting_id, body.applied_to(current.config))
 
 
 def _save(services: ServicesDep, setting_id: int, config: AutoUpdateConfig) -> AutoUpdatePublic:

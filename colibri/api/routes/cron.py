@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from colibri.api.cron_hints import cron_refusals
 from colibri.api.deps import AuthenticatedDep, ServicesDep
-from colibri.api.errors import field_error
 from colibri.api.responses import answers
 from colibri.api.schemas.system import CronDescription
-from colibri.domain.invalid import Invalid
 
 __all__ = ["router"]
 
@@ -36,8 +35,6 @@ Timezone = Annotated[
         description="The IANA time zone the expression is read in.",
     ),
 ]
-#: Where each field the schedules service may name is in this request.
-_LOC = {"cron": ("query", "expr"), "timezone": ("query", "timezone")}
 
 
 @router.get("/describe", responses=answers())
@@ -45,13 +42,11 @@ def describe_cron(
     services: ServicesDep, token: AuthenticatedDep, expr: Expression, timezone: Timezone = "UTC"
 ) -> CronDescription:
     """Say in words what ``expr`` means and list its next five run times (in UTC, the
-    expression read in ``timezone``); an invalid expression is a 422 naming ``expr`` and
-    saying which cron field is wrong and why."""
-    try:
+    expression read in ``timezone``); an invalid expression is a 422 naming ``expr``, saying
+    which cron field is wrong and why, and offering a valid equivalent when there is one
+    (``@daily``, a leading seconds field)."""
+    with cron_refusals(services.schedules, ("query", "expr"), expr, timezone):
         description, next_runs = services.schedules.describe_cron(expr, timezone)
-    except Invalid as exc:
-        loc = _LOC.get(exc.field, ("query", exc.field))
-        raise field_error(422, loc, exc.reason, "value_error") from None
     return CronDescription(
         expression=" ".join(expr.split()), description=description, next_runs=list(next_runs)
     )

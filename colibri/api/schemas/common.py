@@ -8,7 +8,7 @@ is a 422 naming the field, never a 500.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -62,6 +62,11 @@ class ErrorItem(BaseModel):
     loc: list[str | int] = Field(description="Where: the request part, then the field path.")
     msg: str = Field(description="What is wrong, in plain words.")
     type: str = Field(description="A machine-readable kind (`value_error`, `conflict`...).")
+    ctx: dict[str, Any] | None = Field(
+        None,
+        description="What to do instead, when known: for a cron expression written for "
+        "another cron, `suggestion` (a valid equivalent) and its `next_runs`.",
+    )
 
 
 class FieldErrors(BaseModel):

@@ -8,6 +8,11 @@ fast, derandomised so a run is repeatable (``COLIBRI_FUZZ_EXAMPLES`` raises the 
 ``COLIBRI_FUZZ_RANDOM=1`` explores new inputs, for a longer hunt by hand). The Docker daemon,
 registry and notifier are the in-memory stand-ins of ``conftest.py``, so the environments and
 notification URLs the fuzzer invents are never connected to.
+
+Schemathesis' ``negative_data_rejection`` check was run by hand (200 random examples per
+operation and mode, both backends): it is why undocumented query parameters are refused. It is
+left out here because it also counts as sent an invalid query parameter whose value
+serialises to nothing, which the server cannot see.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ignored_auth,
-    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -37,7 +41,6 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
-    negative_data_rejection,
     ignored_auth,
 ]
 #: Operations with nothing a request could get wrong: no invalid request can be made up.

@@ -190,3 +190,16 @@ def test_tokens_from_the_store_authenticate_and_revoked_or_expired_ones_do_not(
     assert token is not None
     store.tokens.revoke(token.id)
     assert client.get("/api/runs", headers={"Authorization": f"Bearer {reader}"}).status_code == 401
+
+
+def test_a_cron_for_another_cron_is_refused_with_a_valid_equivalent(client: ApiClient) -> None:
+    body = {"environment_id": LOCAL, "container_name": "web", "schedule_type": "custom"}
+    response = client.post("/api/auto-updates", json={**body, "cron": "@weekly"})
+    assert response.status_code == 422
+    [item] = response.json()["detail"]
+    assert item["loc"] == ["body", "cron"]
+    assert item["ctx"]["suggestion"] == "0 0 * * 0"
+    assert len(item["ctx"]["next_runs"]) == 5
+    accepted = client.post("/api/auto-updates", json={**body, "cron": item["ctx"]["suggestion"]})
+    assert accepted.status_code == 201
+    assert accepted.json()["next_run_at"].replace("Z", "+00:00") == item["ctx"]["next_runs"][0]
