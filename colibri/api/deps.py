@@ -101,6 +101,7 @@ def require(permission: Permission) -> Any:
     """A dependency that passes only a token carrying ``permission`` (else 403)."""
 
     def permitted(token: TokenDep) -> ApiToken:
+        """The request's token, if it carries ``permission``."""
         if not token.allows(permission):
             raise HTTPException(403, detail=f"this API token lacks the permission {permission}")
         return token

@@ -60,6 +60,7 @@ class GateModel(RequestModel):
 
     @classmethod
     def from_domain(cls, gate: GateOptions) -> GateModel:
+        """The API's form of the domain's value."""
         return cls.model_validate(gate.to_dict())
 
 
@@ -73,6 +74,7 @@ class GatePatch(RequestModel):
     require_signature: bool | None = None
 
     def applied_to(self, gate: GateOptions) -> GateOptions:
+        """These changes applied; ``Invalid`` naming the field the domain refuses."""
         changes = {key: value for key, value in self.model_dump().items() if value is not None}
         return GateOptions.from_dict({**gate.to_dict(), **changes})
 
@@ -176,6 +178,7 @@ class AutoUpdatePublic(ResponseModel):
 
     @classmethod
     def from_domain(cls, setting: AutoUpdateSetting) -> AutoUpdatePublic:
+        """The API's form of the domain's value."""
         config = setting.config
         return cls(
             id=setting.id,

@@ -30,6 +30,7 @@ class ContainerPublic(ResponseModel):
 
     @classmethod
     def from_domain(cls, status: ContainerStatus) -> ContainerPublic:
+        """The API's form of the domain's value."""
         return cls(
             environment_id=status.environment_id,
             name=status.container_name,
@@ -62,6 +63,7 @@ class CheckSummaryPublic(ResponseModel):
 
     @classmethod
     def from_domain(cls, summary: CheckSummary) -> CheckSummaryPublic:
+        """The API's form of the domain's value."""
         return cls(
             checked=summary.checked,
             updates_available=summary.updates_available,

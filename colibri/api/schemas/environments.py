@@ -32,6 +32,7 @@ class TlsModel(RequestModel):
     verify: bool = Field(True, description="Check the daemon's certificate.")
 
     def to_domain(self) -> TlsFiles:
+        """The domain's value; ``Invalid`` naming the field it refuses."""
         return TlsFiles(ca=self.ca, cert=self.cert, key=self.key, verify=self.verify)
 
 
@@ -43,10 +44,12 @@ class EndpointModel(RequestModel):
     tls: TlsModel | None = None
 
     def to_domain(self) -> Endpoint:
+        """The domain's value; ``Invalid`` naming the field it refuses."""
         return Endpoint(self.url, None if self.tls is None else self.tls.to_domain())
 
     @classmethod
     def from_domain(cls, endpoint: Endpoint) -> EndpointModel:
+        """The API's form of the domain's value."""
         tls = endpoint.tls
         return cls(
             url=endpoint.url,
@@ -97,6 +100,7 @@ class EnvironmentPublic(ResponseModel):
 
     @classmethod
     def from_domain(cls, environment: Environment) -> EnvironmentPublic:
+        """The API's form of the domain's value."""
         return cls(
             id=environment.id,
             name=environment.name,

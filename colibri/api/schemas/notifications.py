@@ -105,6 +105,7 @@ class TargetPublic(ResponseModel):
 
     @classmethod
     def from_domain(cls, target: NotificationTarget) -> TargetPublic:
+        """The API's form of the domain's value."""
         return cls(
             id=target.id,
             name=target.name,

@@ -37,6 +37,7 @@ class RunPublic(ResponseModel):
 
     @classmethod
     def from_domain(cls, run: RunRecord) -> RunPublic:
+        """The API's form of the domain's value."""
         return cls.model_validate(_summary(run))
 
 
@@ -65,6 +66,7 @@ class RunDetail(RunPublic):
 
     @classmethod
     def from_run(cls, run: RunRecord, *, with_data: bool) -> RunDetail:
+        """The API's form of a run, its steps' data only ``with_data``."""
         steps = [
             StepPublic(
                 seq=step.seq,
