@@ -19,6 +19,11 @@ Every route but `/healthz` needs an API token: `Authorization: Bearer colibri_�
 (`colibri token create --permission …`). Without a valid one the answer is 401; without the
 route's permission, 403 naming it. A field that is wrong is a 422 whose `detail` names it
 (`loc`) and says why (`msg`); an unknown id is a 404; a clash with what is stored a 409.
+
+`/metrics` (Prometheus) needs a token with `containers:read`, like every other read: give
+Prometheus one in its scrape configuration (`authorization: {credentials: colibri_…}`).
+`/healthz` needs none. `GET /api/runs/{run_id}/events` streams a run's progress as
+server-sent events and closes after its `finished` event.
 """
 
 _TAGS = [
