@@ -1,10 +1,12 @@
 """``colibri serve``: the latency of ``GET /api/containers`` with 1,000 containers, and the
 service's resident memory when idle.
 
-Floors measured in the same run: for latency, the same work done in-process without HTTP
+Baselines measured in the same run: for latency, the same work done in-process without HTTP
 (the store query that serves the route, plus ``json.dumps`` of the answer); for memory, a
-minimal FastAPI app under uvicorn doing nothing. Targets: median latency within 50 ms of the
-floor plus the HTTP round trip, and idle memory within 2x the minimal app's.
+minimal FastAPI app under uvicorn doing nothing. Target: median latency within 50 ms of that
+floor. Memory has no target (the issue asks for the figure): it is printed next to the minimal
+app's so the cost of the rest (SQLAlchemy, the scheduler, Apprise, the scanners' adapters) is
+visible.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from tests.support.registry import free_port
 CONTAINERS = int(os.environ.get("BENCH_API_CONTAINERS", "1000"))
 REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", "50"))
 LATENCY_SLACK_MS = 50.0
-MEMORY_RATIO = 2.0
 MINIMAL_APP = (
     "import uvicorn, fastapi; app = fastapi.FastAPI()\n"
     "@app.get('/healthz')\ndef health(): return {'status': 'ok'}\n"
@@ -174,7 +175,7 @@ def _figures(latencies: list[float], floor_ms: float, rss: float, minimal: float
         "floor_in_process_ms": round(floor_ms, 1),
         "idle_rss_mb": round(rss, 1),
         "minimal_fastapi_rss_mb": round(minimal, 1),
-        "target_met": median <= floor_ms + LATENCY_SLACK_MS and rss <= MEMORY_RATIO * minimal,
+        "target_met": median <= floor_ms + LATENCY_SLACK_MS,
     }
     print(f"GET /api/containers, median   : {median:.1f} ms (p95 {p95:.1f} ms)")
     print(f"floor: same query + json, no HTTP: {floor_ms:.1f} ms")
