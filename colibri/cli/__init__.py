@@ -5,6 +5,9 @@ Commands live one per module; this module assembles them and owns the exit codes
 
 from __future__ import annotations
 
+import sys
+import types
+
 import typer
 
 from colibri.cli import check as check_command
@@ -39,4 +42,13 @@ app.add_typer(token_command.app, name="token")
 
 def main() -> None:
     """Console-script entry point."""
+    _skip_httpx_cli()
     app()
+
+
+def _skip_httpx_cli() -> None:
+    """httpx imports its own command-line client when click, rich and pygments are installed
+    (Typer brings them): about 80 ms on every start, for a tool Colibri never runs. Mark it
+    absent with an empty module; httpx expects that (``from ._main import main`` then raises
+    the ImportError it catches, and it leaves a stub)."""
+    sys.modules.setdefault("httpx._main", types.ModuleType("httpx._main"))
