@@ -217,12 +217,12 @@ def gate_policy(settings: Settings) -> GatePolicy:
             raise ConfigError(f"{source}: cannot be read ({exc})") from None
         ignore = parse_ignore_rules(text, source)
     criteria = Criteria(
-        level=settings.criteria,
+        level=settings.criteria_level,
         only_fixable=settings.criteria_only_fixable,
         ignore=ignore,
-        unknown_as=settings.criteria_unknown_as,
+        unknown_as=settings.unknown_as,
         not_worse_than_running=settings.criteria_not_worse,
-        on_failure=settings.scan_failure,
+        on_failure=settings.on_scan_failure,
         max_db_age=settings.scan_db_max_age,
     )
     return GatePolicy(criteria, settings.require_signature)

@@ -9,17 +9,18 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from colibri.domain.criteria import DEFAULT_MAX_DB_AGE, Level, OnFailure, UnknownAs
-from colibri.domain.gate_policy import parse_duration
 from colibri.domain.invalid import Invalid
 from colibri.domain.refs import parse_reference
 from colibri.domain.tokens import check_secret
 from colibri.errors import BadReference, ConfigError
+
+if TYPE_CHECKING:  # the gate's types load only when a gate setting is given or asked for
+    from colibri.domain.criteria import Level, OnFailure, UnknownAs
 
 __all__ = ["ENV_PREFIX", "Settings", "load_settings"]
 
@@ -75,7 +76,7 @@ class Settings(BaseSettings):
     scan_source: str = "docker"
     """COLIBRI_SCAN_SOURCE: ``docker`` (the image pulled into the daemon, default) or
     ``remote`` (straight from the registry)."""
-    criteria: Level = Level.NEVER
+    criteria: str = "never"
     """COLIBRI_CRITERIA: ``never`` (default: no scan), ``critical``, ``high``, ``medium``
     or ``low``: an update is blocked by any counted finding of that severity or worse.
     Per container: label ``colibri.criteria``."""
@@ -86,14 +87,14 @@ class Settings(BaseSettings):
     """COLIBRI_CRITERIA_NOT_WORSE: allow an image no worse than the running one, severity by
     severity, on the same DB build (default false). Per container:
     ``colibri.criteria.not-worse``."""
-    criteria_unknown_as: UnknownAs = UnknownAs.CRITICAL
+    criteria_unknown_as: str = "critical"
     """COLIBRI_CRITERIA_UNKNOWN_AS: how an unrated finding counts: ``critical`` (default),
     ``high``, ``medium``, ``low`` or ``ignore``. Per container:
     ``colibri.criteria.unknown-as``."""
-    scan_failure: OnFailure = OnFailure.BLOCK
+    scan_failure: str = "block"
     """COLIBRI_SCAN_FAILURE: ``block`` (default) or ``warn``: what a failed scan or a stale
     vulnerability DB does. Per container: ``colibri.scan-failure``."""
-    scan_db_max_age: timedelta | None = DEFAULT_MAX_DB_AGE
+    scan_db_max_age: timedelta | None = timedelta(days=5)  # criteria.DEFAULT_MAX_DB_AGE
     """COLIBRI_SCAN_DB_MAX_AGE: the oldest vulnerability DB trusted, as ``5d``, ``120h`` or
     seconds; ``off`` trusts any age (default 5d)."""
     ignore_file: Path | None = None
@@ -161,15 +162,48 @@ class Settings(BaseSettings):
             raise ValueError("must be docker or remote")
         return text
 
-    @field_validator("criteria", "criteria_unknown_as", "scan_failure", mode="before")
+    @field_validator("criteria", "criteria_unknown_as", "scan_failure")
     @classmethod
-    def _lower_choice(cls, value: Any) -> Any:
-        return value.strip().lower() if isinstance(value, str) else value
+    def _gate_choice(cls, value: str, info: ValidationInfo) -> str:
+        """Checked against the gate's own vocabulary (imported only when a value is given)."""
+        from colibri.domain.criteria import Level, OnFailure, UnknownAs
+
+        parse = {
+            "criteria": Level.parse,
+            "criteria_unknown_as": UnknownAs.parse,
+            "scan_failure": OnFailure.parse,
+        }[str(info.field_name)]
+        return str(parse(value).value)
 
     @field_validator("scan_db_max_age", "check_interval", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
-        return parse_duration(value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        from colibri.domain.gate_policy import parse_duration
+
+        return parse_duration(value)
+
+    @property
+    def criteria_level(self) -> Level:
+        """``COLIBRI_CRITERIA`` as the gate's type."""
+        from colibri.domain.criteria import Level
+
+        return Level(self.criteria)
+
+    @property
+    def unknown_as(self) -> UnknownAs:
+        """``COLIBRI_CRITERIA_UNKNOWN_AS`` as the gate's type."""
+        from colibri.domain.criteria import UnknownAs
+
+        return UnknownAs(self.criteria_unknown_as)
+
+    @property
+    def on_scan_failure(self) -> OnFailure:
+        """``COLIBRI_SCAN_FAILURE`` as the gate's type."""
+        from colibri.domain.criteria import OnFailure
+
+        return OnFailure(self.scan_failure)
 
     @field_validator("signature_repository")
     @classmethod

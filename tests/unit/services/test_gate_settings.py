@@ -72,9 +72,9 @@ def test_db_max_age_off_trusts_any_age(monkeypatch: pytest.MonkeyPatch) -> None:
     ("name", "value", "says"),
     [
         ("SCANNER", "clair", "must be one of none, trivy, grype, both"),
-        ("CRITERIA", "severe", "Input should be 'never'"),
-        ("CRITERIA_UNKNOWN_AS", "zero", "Input should be"),
-        ("SCAN_FAILURE", "ignore", "Input should be 'block' or 'warn'"),
+        ("CRITERIA", "severe", "is not one of never, critical, high, medium, low"),
+        ("CRITERIA_UNKNOWN_AS", "zero", "is not one of critical, high, medium, low, ignore"),
+        ("SCAN_FAILURE", "ignore", "is not one of block, warn"),
         ("SCAN_DB_MAX_AGE", "a while", "is not a duration"),
         ("SCAN_TIMEOUT", "0", "greater than 0"),
         ("SCAN_SOURCE", "podman", "must be docker or remote"),
