@@ -39,7 +39,8 @@ imports: $(STAMP)
 check: lint typecheck imports test
 
 bench: $(STAMP)
-	scripts/setup-system bench
+	scripts/setup-system bench postgres
+	BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL:-postgresql://colibri:colibri@127.0.0.1:5432/colibri_test} \
 	$(BIN)/python -m bench
 
 clean:
