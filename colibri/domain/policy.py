@@ -189,7 +189,9 @@ def tag_rules(labels: Mapping[str, str], default_policy: str = DIGEST_POLICY) ->
         ) from None
     prereleases = parse_bool(labels.get(PRERELEASES_LABEL, "false"))
     if prereleases is None:
-        raise ConfigError(f"label {PRERELEASES_LABEL}={labels[PRERELEASES_LABEL]!r}: not true or false")
+        raise ConfigError(
+            f"label {PRERELEASES_LABEL}={labels[PRERELEASES_LABEL]!r}: not true or false"
+        )
     try:
         return TagRules(
             policy,
