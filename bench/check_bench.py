@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,12 @@ SIZES = [
     for size in os.environ.get("BENCH_CHECK_SIZES", "200x50,1000x250").split(",")
 ]
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+SETTLE_SECONDS = float(os.environ.get("BENCH_SETTLE", "15"))
 TARGET_RATIO = 1.5
-STARTUP_COLIBRI = "import colibri.cli, colibri.bootstrap, colibri.engine, colibri.registry.client"
+STARTUP_COLIBRI = (  # what ``colibri check`` imports before it does anything
+    "import colibri.cli as cli; cli._skip_httpx_cli(); "
+    "import colibri.bootstrap, colibri.engine, colibri.registry.client"
+)
 
 
 def run() -> dict[str, Any]:
@@ -46,7 +51,9 @@ def run() -> dict[str, Any]:
 
 
 def _startup() -> dict[str, float]:
-    """Interpreter start plus imports, no work: the fixed cost under each figure."""
+    """Interpreter start plus imports, no work: the fixed cost under each figure (after one
+    warm-up run, which may compile bytecode)."""
+    timed_command([python(), "-c", STARTUP_COLIBRI])
     colibri, _ = median_of(RUNS, lambda: timed_command([python(), "-c", STARTUP_COLIBRI])[0])
     floor, _ = median_of(RUNS, lambda: timed_command([python(), "-c", "import httpx"])[0])
     print(f"startup (python + imports): colibri {colibri:.3f} s, floor script {floor:.3f} s")
@@ -58,6 +65,7 @@ def run_size(containers: int, images: int) -> dict[str, Any]:
     with bench_world() as (api, registry, factory, prefix), tempfile.TemporaryDirectory() as tmp:
         refs = _publish(api, registry, factory, prefix, images)
         _start_containers(api, refs, prefix, containers)
+        time.sleep(SETTLE_SECONDS)  # let the daemon finish starting them before timing
         stale = sum(1 for i in range(containers) if (i % images) % 2 == 0)
         env = colibri_env(Path(tmp))
         outputs: list[str] = []
