@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
     from colibri.store.factory import Store
-    from colibri.update.executor import UpdateOptions
+    from colibri.update.model import UpdateOptions
     from colibri.update.recovery import RecoveryOutcome
 
 __all__ = [
@@ -164,7 +164,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
 
 def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> UpdateOptions:
     """Options for ``colibri update`` from the settings and the command line."""
-    from colibri.update.executor import UpdateOptions
+    from colibri.update.model import UpdateOptions
 
     failpoint = settings.failpoint or None
     if failpoint is not None and failpoint not in {step.value for step in Step}:

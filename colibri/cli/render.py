@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from colibri.update.executor import UpdateOutcome
+    from colibri.update.model import UpdateOutcome
     from colibri.update.recovery import RecoveryOutcome
 
 __all__ = [

@@ -16,7 +16,7 @@ from colibri.domain.journal import RunStatus, Step
 from colibri.services.check import CheckRequest
 
 if TYPE_CHECKING:
-    from colibri.update.executor import UpdateOutcome
+    from colibri.update.model import UpdateOutcome
 
 __all__ = ["FAILPOINTS_HELP", "update"]
 
@@ -74,7 +74,7 @@ def update(
 
 
 def _missing(names: tuple[str, ...]) -> list[UpdateOutcome]:
-    from colibri.update.executor import UpdateOutcome
+    from colibri.update.model import UpdateOutcome
 
     return [UpdateOutcome(name, RunStatus.FAILED, "no such container") for name in names]
 

@@ -42,7 +42,7 @@ from colibri.domain.model import CheckResult
 from colibri.domain.notifications import NotificationTarget
 from colibri.domain.ports import Clock, NotificationLog, NotificationTargets, Notifier
 from colibri.errors import ColibriError, NotifyError
-from colibri.update.executor import UpdateOutcome
+from colibri.update.model import UpdateOutcome
 
 __all__ = [
     "Delivery",

@@ -17,86 +17,32 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from colibri.domain.clone import clone_config
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import LockOwner, NewRun, RunStatus, Step
-from colibri.domain.model import Container, LocalImage
-from colibri.domain.planner import dependents_of
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
-from colibri.domain.recovery import SwapRecord
-from colibri.domain.refs import ImageRef, parse_reference
-from colibri.errors import BadReference, ColibriError, LockHeld, UpdateError
+from colibri.domain.refs import ImageRef
+from colibri.errors import ColibriError, LockHeld, UpdateError
+from colibri.update.dependents import (
+    SharerSwaps,
+    declared_dependents,
+    namespace_sharers,
+    restart_all,
+)
+from colibri.update.images import remove_unused_image
+from colibri.update.model import AllowAll, UpdateOptions, UpdateOutcome, UpdateRequest
 from colibri.update.verify import Verifier
 
-__all__ = ["Executor", "UpdateOptions", "UpdateOutcome", "UpdateRequest"]
+__all__ = ["AllowAll", "Executor", "UpdateOptions", "UpdateOutcome", "UpdateRequest"]
 
 log = logging.getLogger(__name__)
 
 LOCK_TTL_SECONDS = 300.0
 DEFAULT_STOP_TIMEOUT = 10
-
-
-@dataclass(frozen=True)
-class UpdateRequest:
-    """One container and the image it should move to (from the check)."""
-
-    container: Container
-    ref: ImageRef
-    remote_digest: str
-    expected_digest: str | None = None
-    current_digest: str | None = None
-    platform: str | None = None
-
-
-@dataclass(frozen=True)
-class UpdateOptions:
-    """How to run an update. ``failpoint`` names a step after which to die (tests only)."""
-
-    dry_run: bool = False
-    cleanup: bool = False
-    verify: VerifyPolicy = field(default_factory=VerifyPolicy)
-    trigger: str = "cli"
-    failpoint: str | None = None
-    run_id: str | None = None  # continue this journal run (its caller created it); else new
-
-
-@dataclass(frozen=True)
-class UpdateOutcome:
-    """The result printed by ``colibri update --format json``."""
-
-    container: str
-    status: RunStatus
-    reason: str = ""
-    old_digest: str | None = None
-    new_digest: str | None = None
-    old_image_id: str | None = None
-    new_image_id: str | None = None
-    downtime_ms: int | None = None
-    run_id: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "container": self.container,
-            "status": self.status.value,
-            "old_digest": self.old_digest,
-            "new_digest": self.new_digest,
-            "old_image_id": self.old_image_id,
-            "new_image_id": self.new_image_id,
-            "reason": self.reason,
-            "downtime_ms": self.downtime_ms,
-            "run_id": self.run_id,
-        }
-
-
-class AllowAll:
-    """The gate when no scan or signature is required."""
-
-    def evaluate(self, request: GateRequest) -> GateVerdict:
-        return GateVerdict(True, "no gate configured")
 
 
 @dataclass
@@ -120,9 +66,7 @@ class _Run:
     renamed_old: bool = False
     renamed_new: bool = False
     downtime_ms: int | None = None
-    sharers: list[SwapRecord] = field(default_factory=list)
-    sharer_new: dict[str, str] = field(default_factory=dict)
-    sharer_renamed: set[str] = field(default_factory=set)
+    sharers: SharerSwaps | None = None
     inspect: Mapping[str, Any] = field(default_factory=dict)
     old_config: Mapping[str, Any] = field(default_factory=dict)
     new_config: Mapping[str, Any] = field(default_factory=dict)
@@ -247,7 +191,7 @@ class Executor:
             self._switch(run)
             self.verifier.verify(run.new_id or "", self._verify_policy(run), self._keepalive(run))
             self._failpoint(run, Step.VERIFY)
-            self._dependents(run)
+            self._follow(run)
         except ColibriError as exc:
             return self._rollback(run, exc)
         return self._commit(run)
@@ -382,7 +326,11 @@ class Executor:
         """rename the old container aside and the new one into place (both allowed while the
         old one runs), then stop the old one and start the new one: the only downtime."""
         new_id = run.new_id or ""
-        run.sharers = self._sharers(run)
+        run.sharers = SharerSwaps(
+            self.engine,
+            self.verifier,
+            namespace_sharers(self.engine, run.request.container, run.old_id, run.id),
+        )
         self._step(run, Step.RENAME_OLD, old_id=run.old_id, new_id=new_id, name=run.aside_name)
         self.engine.rename_container(run.old_id, run.aside_name)
         run.renamed_old = True
@@ -399,11 +347,9 @@ class Executor:
             temp_name=run.temp_name,
             aside_name=run.aside_name,
             was_running=run.was_running,
-            dependents=[record.as_dict() for record in run.sharers],
+            dependents=[record.as_dict() for record in run.sharers.records],
         )
-        for record in run.sharers:
-            if record.was_running:
-                self.engine.stop_container(record.old_id)
+        run.sharers.stop_all()
         started = self.clock.monotonic()
         if run.was_running:
             self.engine.stop_container(run.old_id, _stop_timeout(run.inspect))
@@ -415,60 +361,25 @@ class Executor:
         self._failpoint(run, Step.START)
         self._step(run, Step.VERIFY, new_id=new_id)
 
-    def _sharers(self, run: _Run) -> list[SwapRecord]:
-        """Containers in the old container's network namespace: they are stopped with it and
-        recreated in the new one's (their namespace dies with the old container)."""
-        target = replace(run.request.container, id=run.old_id, name=run.name)
-        found = dependents_of(target, self.engine.list_containers(include_stopped=True))
-        suffix = run.id[:8]
-        return [
-            SwapRecord(
-                c.id,
-                c.name,
-                f"{c.name}-colibri-new-{suffix}",
-                f"{c.name}-colibri-old-{suffix}",
-                c.running,
-            )
-            for c in found.recreate
-        ]
-
-    def _dependents(self, run: _Run) -> None:
-        """Recreate namespace sharers in the new container's namespace; restart the
-        containers that declare a dependency (``colibri.depends-on``)."""
-        target = replace(run.request.container, id=run.old_id, name=run.name)
-        declared = dependents_of(target, self.engine.list_containers()).restart
-        if not run.sharers and not declared:
+    def _follow(self, run: _Run) -> None:
+        """The dependents: namespace sharers recreated in the new namespace, declared
+        dependents restarted (ARCHITECTURE.md: handled in order, after the verification)."""
+        sharers = run.sharers.records if run.sharers else []
+        declared = declared_dependents(self.engine, run.request.container, run.old_id)
+        if not sharers and not declared:
             return
         self._step(
             run,
             Step.DEPENDENTS,
             new_id=run.new_id,
-            recreate=[record.as_dict() for record in run.sharers],
-            restart=[c.id for c in declared],
+            recreate=[record.as_dict() for record in sharers],
+            restart=[container.id for container in declared],
         )
-        for record in run.sharers:
-            self._recreate_sharer(run, record)
+        if run.sharers:
+            run.sharers.recreate_all(run.new_id or "")
         self._failpoint(run, Step.DEPENDENTS)
-        for container in declared:
-            try:
-                self.engine.restart_container(container.id)
-            except ColibriError as exc:
-                self.journal.log(run.id, "WARNING", f"could not restart {container.name}: {exc}")
-
-    def _recreate_sharer(self, run: _Run, record: SwapRecord) -> None:
-        inspect = self.engine.inspect_container(record.old_id)
-        image = self.engine.inspect_image_raw(str(inspect.get("Image") or "")) or {}
-        config = image.get("Config") or {}
-        current = str((inspect.get("Config") or {}).get("Image") or "")
-        plan = clone_config(inspect, config, config, image=current)
-        plan.body["HostConfig"]["NetworkMode"] = f"container:{run.new_id}"
-        run.sharer_new[record.name] = self.engine.create_container(plan.body, record.temp_name)
-        self.engine.rename_container(record.old_id, record.aside_name)
-        run.sharer_renamed.add(record.name)
-        self.engine.rename_container(run.sharer_new[record.name], record.name)
-        if record.was_running:
-            self.engine.start_container(run.sharer_new[record.name])
-            self.verifier.verify_running(run.sharer_new[record.name])
+        for problem in restart_all(self.engine, declared):
+            self.journal.log(run.id, "WARNING", problem)
 
     def _verify_policy(self, run: _Run) -> VerifyPolicy | None:
         """``None`` (nothing to watch) when the old container was not running."""
@@ -484,7 +395,8 @@ class Executor:
 
     def _commit(self, run: _Run) -> UpdateOutcome:
         self._step(run, Step.COMMIT, old_id=run.old_id, new_id=run.new_id)
-        for old_id in [run.old_id, *(record.old_id for record in run.sharers)]:
+        sharers = run.sharers.old_ids() if run.sharers else []
+        for old_id in [run.old_id, *sharers]:
             try:
                 self.engine.remove_container(old_id, force=True)
             except ColibriError as exc:  # the update stands; the old one is only left over
@@ -495,27 +407,7 @@ class Executor:
         return self._finish(run, RunStatus.UPDATED, "updated and verified")
 
     def _remove_unused_image(self, run: _Run, image_id: str) -> None:
-        """Remove ``image_id``'s references in the tracked repository; the daemon deletes the
-        image with its last reference. Kept when a container uses it or another repository's
-        tag names it (someone else relies on it)."""
-        if self.engine.containers_using_image(image_id):
-            self.journal.log(run.id, "INFO", f"kept image {image_id[:19]}: still in use")
-            return
-        image = self.engine.inspect_image(image_id)
-        if image is None:
-            return
-        ours = _references_in(run.request.ref, image)
-        others = [t for t in image.repo_tags if t not in ours]
-        try:
-            for reference in ours:
-                self.engine.remove_image(reference)
-            if not ours and not others:
-                self.engine.remove_image(image_id)
-        except ColibriError as exc:
-            self.journal.log(run.id, "WARNING", f"could not remove image {image_id[:19]}: {exc}")
-            return
-        kept = f"; kept: also tagged {', '.join(others)}" if others else ""
-        self.journal.log(run.id, "INFO", f"removed image {image_id[:19]}{kept}")
+        self.journal.log(run.id, *remove_unused_image(self.engine, run.request.ref, image_id))
 
     def _abort(self, run: _Run, exc: ColibriError) -> UpdateOutcome:
         """A failure before the old container was touched: clean up, keep it running."""
@@ -564,17 +456,14 @@ class Executor:
         return self._finish(run, RunStatus.ROLLED_BACK, reason)
 
     def _undo_switch(self, run: _Run) -> None:
-        for record in run.sharers:
-            if record.name in run.sharer_new:
-                self.engine.remove_container(run.sharer_new[record.name], force=True)
-            if record.name in run.sharer_renamed:
-                self.engine.rename_container(record.old_id, record.name)
+        if run.sharers:
+            run.sharers.undo_names()
         if run.new_id:
             self.engine.remove_container(run.new_id, force=True)
         if run.renamed_old:
             self.engine.rename_container(run.old_id, run.name)
         self._ensure_running(run.old_id, run.was_running)
-        for record in run.sharers:
+        for record in run.sharers.records if run.sharers else []:
             self._ensure_running(record.old_id, record.was_running)
         self._restore_tag(run)
 
@@ -638,17 +527,3 @@ def _stop_timeout(inspect: Mapping[str, Any]) -> int:
     """The container's own StopTimeout, else Docker's default."""
     value = (inspect.get("Config") or {}).get("StopTimeout")
     return value if isinstance(value, int) and value >= 0 else DEFAULT_STOP_TIMEOUT
-
-
-def _references_in(ref: ImageRef, image: LocalImage) -> list[str]:
-    """The image's tags and digest references that belong to ``ref``'s repository."""
-    found = []
-    for entry in (*image.repo_tags, *image.repo_digests):
-        name = entry.rpartition("@")[0] if "@" in entry else entry.rpartition(":")[0]
-        try:
-            other = parse_reference(name)
-        except BadReference:
-            continue
-        if other.registry_key == ref.registry_key and other.path == ref.path:
-            found.append(entry)
-    return found
