@@ -36,7 +36,7 @@ SETTLE_SECONDS = float(os.environ.get("BENCH_SETTLE", "15"))
 TARGET_RATIO = 1.5
 STARTUP_COLIBRI = (  # what ``colibri check`` imports before it does anything
     "import colibri.cli as cli; cli._skip_httpx_cli(); "
-    "import colibri.bootstrap, colibri.engine, colibri.registry.client"
+    "import colibri.bootstrap.cli, colibri.engine, colibri.registry.client"
 )
 
 

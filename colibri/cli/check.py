@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from colibri import bootstrap
+from colibri.bootstrap import cli as bootstrap
 from colibri.cli.common import ExitCode, OutputFormat, configure_logging, fail_cleanly
 from colibri.cli.options import AllOpt, FormatOpt, HostOpt, LogOpt, NamesArg, StoppedOpt
 from colibri.cli.progress import DelayedProgress

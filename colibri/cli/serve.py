@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from colibri import bootstrap
+from colibri.bootstrap import serve as bootstrap
 from colibri.cli.common import ExitCode, configure_logging, fail_cleanly
 from colibri.cli.options import HostOpt, LogOpt
 from colibri.config import Settings, load_settings
 from colibri.errors import ConfigError
 
 if TYPE_CHECKING:
-    from colibri.bootstrap import Service
+    from colibri.bootstrap.serve import Service
     from colibri.domain.tokens import IssuedToken
 
 __all__ = ["serve"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from colibri import bootstrap
+from colibri.bootstrap import cli as bootstrap
 from colibri.cli.common import ExitCode, OutputFormat, configure_logging, fail_cleanly
 from colibri.cli.options import FormatOpt, LogOpt
 from colibri.config import load_settings

@@ -12,7 +12,7 @@ from typing import Any
 import docker
 import pytest
 
-from colibri import bootstrap
+from colibri.bootstrap import serve as bootstrap
 from colibri.config import Settings
 from colibri.domain.criteria import Level
 from colibri.domain.journal import RunStatus

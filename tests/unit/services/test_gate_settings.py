@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from colibri import bootstrap
+from colibri.bootstrap import gate as bootstrap
 from colibri.config import load_settings
 from colibri.domain.criteria import DEFAULT_MAX_DB_AGE, Level, OnFailure, UnknownAs
 from colibri.errors import ConfigError

@@ -1,0 +1,80 @@
+"""The clients every command shares: the Docker engine, the registry client, the store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
+
+from colibri.config import Settings
+from colibri.domain.refs import ImageRef
+from colibri.services.check import CheckService
+
+if TYPE_CHECKING:
+    from colibri.registry.client import RegistryClient
+    from colibri.store.factory import Store
+
+
+log = logging.getLogger(__name__)
+
+
+def check_service(settings: Settings, stack: ExitStack) -> CheckService:
+    from colibri.engine import connect
+
+    engine = connect(
+        settings.docker_host or None,
+        timeout=settings.engine_timeout,
+        pool_size=settings.engine_concurrency,
+    )
+    stack.callback(engine.close)
+    registry = registry_client(settings, stack)
+    return CheckService(engine, registry, concurrency=settings.engine_concurrency)
+
+
+def registry_client(settings: Settings, stack: ExitStack) -> RegistryClient:
+    """The registry client (closed with ``stack``): one per process, so rate limits and
+    their counters are shared by everything that asks registries."""
+    from colibri.registry.client import RegistryClient
+    from colibri.registry.credentials import DockerConfigCredentials
+    from colibri.registry.ratelimits import RetryPolicy
+    from colibri.registry.tls import TLSPolicy
+
+    registry = RegistryClient(
+        credentials=DockerConfigCredentials(settings.docker_config / "config.json"),
+        tls=TLSPolicy(certs_dir=settings.certs_dir, insecure=settings.insecure_registries),
+        concurrency=settings.registry_concurrency,
+        timeout=settings.registry_timeout,
+        retry=RetryPolicy(
+            wait_budget=settings.rate_limit_wait,
+            rate_limit_reserve=settings.rate_limit_reserve,
+        ),
+    )
+    stack.callback(registry.close)
+    return registry
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[Store]:
+    from colibri.store.factory import make_store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with make_store(settings.effective_database_url) as store:
+        yield store
+
+
+def registry_auth_for(settings: Settings) -> Callable[[ImageRef], Mapping[str, str] | None]:
+    """What the daemon needs to pull from a registry: Docker's configured credentials."""
+    from colibri.registry.credentials import DockerConfigCredentials
+
+    credentials = DockerConfigCredentials(settings.docker_config / "config.json")
+
+    def registry_auth(ref: ImageRef) -> Mapping[str, str] | None:
+        found = credentials.lookup(ref.registry_key)
+        if found is None:
+            return None
+        if found.identity_token:
+            return {"identitytoken": found.identity_token}
+        return {"username": found.username, "password": found.password}
+
+    return registry_auth

@@ -1,0 +1,311 @@
+"""``colibri serve``: the store, the scheduler, the API and their services, wired together."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from colibri.bootstrap.cli import update_options
+from colibri.bootstrap.clients import open_store, registry_auth_for, registry_client
+from colibri.bootstrap.gate import gate_factory
+from colibri.config import Settings
+from colibri.domain.environments import Environment
+from colibri.domain.invalid import Invalid
+from colibri.domain.ports import (
+    Clock,
+    Engine,
+)
+from colibri.errors import ColibriError, ConfigError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from colibri.api import ApiServices
+    from colibri.engine import DockerEngine
+    from colibri.registry.client import RegistryClient
+    from colibri.scheduler import Scheduler
+    from colibri.services.containers import ContainerService
+    from colibri.services.environments import EnvironmentService
+    from colibri.services.metrics import MetricsService
+    from colibri.services.notifications import NotificationService
+    from colibri.services.runner import SettingRunner
+    from colibri.services.runs import RunService
+    from colibri.services.tokens import TokenService
+    from colibri.store.factory import Store
+    from colibri.update.recovery import RecoveryOutcome
+
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Service:
+    """``colibri serve``, assembled and recovered, not yet started.
+
+    ``app`` is the API (an ASGI app) for the caller to serve, on ``services``; ``scheduler``
+    is started by the caller too, and so is the first admin token made
+    (``tokens.ensure_admin``), once the API listens: a token is never made that could not
+    be shown. ``recovered`` is what recovery finished or undid before anything else ran.
+    """
+
+    app: FastAPI
+    services: ApiServices
+    scheduler: Scheduler
+    runs: RunService
+    tokens: TokenService
+    local: Environment
+    recovered: tuple[RecoveryOutcome, ...]
+
+    def stop(self, grace: float) -> bool:
+        """Stop claiming and taking runs, then wait up to ``grace`` seconds in all for the
+        running updates; ``True`` when none is left (the rest are left to recovery)."""
+        from colibri.registry.clock import SystemClock
+
+        clock = SystemClock()
+        deadline = clock.monotonic() + grace
+        self.scheduler.request_stop()
+        scheduled = self.scheduler.stop(grace)
+        asked = self.runs.drain(max(deadline - clock.monotonic(), 0.0))
+        return scheduled and asked
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[Service]:
+    """``colibri serve``'s parts on the configured store, daemons and registries.
+
+    On entry: the store is opened (and migrated), the ``local`` environment made to exist on
+    the configured daemon, every environment's interrupted updates recovered. On exit every
+    connection is closed.
+    """
+    with ExitStack() as stack:
+        parts = _serve_parts(settings, stack)
+        stack.callback(parts.runs.drain, 0.0)  # no thread may outlive the store it uses
+        stack.callback(parts.scheduler.stop, 0.0)
+        local = _ensure_local(settings, parts.environments)
+        recovered = _recover_everywhere(parts)
+        services = _api_services(parts)
+        yield Service(
+            app=_create_app(services, settings),
+            services=services,
+            scheduler=parts.scheduler,
+            runs=parts.runs,
+            tokens=parts.tokens,
+            local=local,
+            recovered=tuple(recovered),
+        )
+
+
+@dataclass(frozen=True)
+class _ServeParts:
+    store: Store
+    clock: Clock
+    engines: _EngineCache
+    environments: EnvironmentService
+    containers: ContainerService
+    runs: RunService
+    tokens: TokenService
+    metrics: MetricsService
+    scheduler: Scheduler
+
+
+def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
+    from colibri.registry.clock import SystemClock
+    from colibri.services.containers import ContainerService
+    from colibri.services.environments import EnvironmentService
+    from colibri.services.runs import RunService
+    from colibri.services.tokens import TokenService
+
+    store = stack.enter_context(open_store(settings))
+    clock = SystemClock()
+    registry = registry_client(settings, stack)
+    engines = _EngineCache(settings)
+    stack.callback(engines.close)
+    metrics = _metrics(registry)
+    notifications = _notifications(store, clock)
+    runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
+    statuses = store.container_statuses
+    containers = ContainerService(
+        store.environments, statuses, engines, registry, notifications, metrics, clock
+    )
+    runs = RunService(
+        store.journal,
+        runner,
+        store.auto_updates,
+        store.environments,
+        clock,
+        workers=settings.scheduler_workers,
+    )
+    return _ServeParts(
+        store=store,
+        clock=clock,
+        engines=engines,
+        environments=EnvironmentService(store.environments, clock),
+        containers=containers,
+        runs=runs,
+        tokens=TokenService(store.tokens, clock),
+        metrics=metrics,
+        scheduler=_scheduler(settings, store, runner, containers, clock),
+    )
+
+
+def _metrics(registry: RegistryClient) -> MetricsService:
+    """Metrics in a registry of their own, never prometheus_client's global one."""
+    from prometheus_client import CollectorRegistry
+
+    from colibri.services.metrics import MetricsService
+
+    return MetricsService(CollectorRegistry(auto_describe=True), registry.stats)
+
+
+def _notifications(store: Store, clock: Clock) -> NotificationService:
+    from colibri.notify import AppriseNotifier
+    from colibri.services.notifications import NotificationService
+
+    return NotificationService(
+        AppriseNotifier(), store.notification_targets, store.notification_log, clock
+    )
+
+
+def _runner(
+    settings: Settings,
+    store: Store,
+    registry: RegistryClient,
+    engines: _EngineCache,
+    notifications: NotificationService,
+    metrics: MetricsService,
+    clock: Clock,
+) -> SettingRunner:
+    from colibri.engine.probe import NetworkProber
+    from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
+
+    tools = UpdateTools(
+        engines=engines,
+        registry=registry,
+        gates=gate_factory(settings, registry, store.reports, clock),
+        options=update_options(settings, dry_run=False, cleanup=False),
+        prober=NetworkProber(),
+        registry_auth=registry_auth_for(settings),
+    )
+    stores = RunnerStores(
+        store.environments, store.auto_updates, store.journal, store.container_statuses
+    )
+    return SettingRunner(stores, tools, notifications, metrics, clock)
+
+
+def _scheduler(
+    settings: Settings,
+    store: Store,
+    runner: SettingRunner,
+    containers: ContainerService,
+    clock: Clock,
+) -> Scheduler:
+    from colibri.scheduler import Scheduler, SchedulerOptions
+
+    interval = settings.check_interval.total_seconds() if settings.check_interval else 0.0
+    options = SchedulerOptions(
+        workers=settings.scheduler_workers,
+        tick=settings.scheduler_tick,
+        grace=settings.shutdown_grace,
+        check_interval=interval,
+    )
+    return Scheduler(store.auto_updates, runner, clock, options, periodic=containers.check_now)
+
+
+class _EngineCache:
+    """The ``EngineFactory``: one connection per environment endpoint, opened on first use
+    (a daemon that does not answer is asked again next time), all closed at exit."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._engines: dict[tuple[int, str], DockerEngine] = {}
+
+    def engine_for(self, environment: Environment) -> Engine:
+        from colibri.engine import connect
+
+        key = (environment.id, environment.endpoint.url)
+        with self._lock:
+            found = self._engines.get(key)
+        if found is not None:
+            return found
+        engine = connect(
+            environment.endpoint.url,
+            timeout=self.settings.engine_timeout,
+            pool_size=self.settings.engine_concurrency,
+            tls=environment.endpoint.tls,
+        )
+        with self._lock:
+            kept = self._engines.setdefault(key, engine)
+        if kept is not engine:
+            engine.close()
+        return kept
+
+    def close(self) -> None:
+        with self._lock:
+            engines, self._engines = list(self._engines.values()), {}
+        for engine in engines:
+            engine.close()
+
+
+def _ensure_local(settings: Settings, environments: EnvironmentService) -> Environment:
+    from colibri.domain.environments import LOCAL_ENDPOINT
+
+    endpoint = settings.docker_host or LOCAL_ENDPOINT
+    try:
+        return environments.ensure_local(endpoint)
+    except Invalid as exc:
+        raise ConfigError(f"COLIBRI_DOCKER_HOST={endpoint!r}: {exc.reason}") from None
+
+
+def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
+    """Finish or undo the interrupted updates of every environment that has some; an
+    environment whose daemon does not answer is left for the next start."""
+    from colibri.update.recovery import Recoverer
+    from colibri.update.verify import Verifier
+
+    outcomes: list[RecoveryOutcome] = []
+    for environment in parts.environments.list():
+        if not parts.store.journal.unfinished_runs(environment.name):
+            continue
+        try:
+            engine = parts.engines.engine_for(environment)
+            verifier = Verifier(engine, parts.clock)
+            recoverer = Recoverer(
+                engine, parts.store.journal, verifier, environment=environment.name
+            )
+            outcomes.extend(recoverer.recover_all())
+        except ColibriError as exc:
+            log.warning(
+                "environment %s: interrupted updates not recovered: %s", environment.name, exc
+            )
+    return outcomes
+
+
+def _api_services(parts: _ServeParts) -> ApiServices:
+    from colibri.api import ApiServices
+    from colibri.notify import AppriseNotifier, validate_url
+    from colibri.services.health import HealthService
+    from colibri.services.schedules import ScheduleService
+    from colibri.services.targets import TargetService
+
+    store, clock = parts.store, parts.clock
+    return ApiServices(
+        environments=parts.environments,
+        schedules=ScheduleService(store.auto_updates, store.environments, clock),
+        runs=parts.runs,
+        containers=parts.containers,
+        tokens=parts.tokens,
+        targets=TargetService(store.notification_targets, AppriseNotifier(), validate_url, clock),
+        metrics=parts.metrics,
+        health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+    )
+
+
+def _create_app(services: ApiServices, settings: Settings) -> FastAPI:
+    from colibri.api import create_app
+
+    return create_app(services, settings)
