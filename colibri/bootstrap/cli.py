@@ -8,7 +8,6 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from colibri.bootstrap.clients import check_service, open_store, registry_auth_for
-from colibri.bootstrap.gate import configured_scanner, gate_policy, make_gate
 from colibri.config import Settings
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import Step
@@ -45,6 +44,7 @@ def journal(settings: Settings) -> Iterator[Journal]:
 @contextmanager
 def updater(settings: Settings) -> Iterator[UpdateService]:
     """An update service: check, executor, recovery, journal."""
+    from colibri.bootstrap.gate import make_gate
     from colibri.engine.probe import NetworkProber
     from colibri.registry.clock import SystemClock
     from colibri.services.update import UpdateService
@@ -100,6 +100,7 @@ def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> Updat
 @contextmanager
 def scanner_service(settings: Settings) -> Iterator[ScanService]:
     """The ``colibri scan`` use case: the configured scanner(s), daemon, registry, store."""
+    from colibri.bootstrap.gate import configured_scanner, gate_policy
     from colibri.registry.clock import SystemClock
     from colibri.services.scan import ScanService
 

@@ -11,8 +11,6 @@ from colibri.bootstrap import cli as bootstrap
 from colibri.cli.common import ExitCode, OutputFormat, configure_logging, fail_cleanly
 from colibri.cli.options import FormatOpt, HostOpt, LogOpt
 from colibri.config import load_settings
-from colibri.domain.criteria import Level, Outcome
-from colibri.domain.scanning import SEVERITY_ORDER
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -87,6 +85,8 @@ def print_scan(outcome: ScanOutcome) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from colibri.domain.scanning import SEVERITY_ORDER
+
     console = Console()
     console.print(Text(f"{outcome.repository}@{outcome.digest}", style="bold"))
     report = outcome.report
@@ -123,6 +123,8 @@ def _findings_table(outcome: ScanOutcome) -> Table:
 
 def _verdict(outcome: ScanOutcome) -> object:
     from rich.text import Text
+
+    from colibri.domain.criteria import Level, Outcome
 
     decision = outcome.decision
     if decision.level is Level.NEVER:

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from colibri.bootstrap import serve as bootstrap
 from colibri.cli.common import ExitCode, configure_logging, fail_cleanly
 from colibri.cli.options import HostOpt, LogOpt
 from colibri.config import Settings, load_settings
@@ -52,7 +51,9 @@ def serve(host: HostOpt = None, log_level: LogOpt = None) -> None:
     with fail_cleanly():
         settings = load_settings(docker_host=host, log_level=log_level)
         configure_logging(settings.log_level)
-        with bootstrap.serve(settings) as service:
+        from colibri.bootstrap.serve import serve as assemble
+
+        with assemble(settings) as service:
             _report_recovery(service)
             stop = _stop_on_signals()
             server = _ApiServer(service.app, settings)

@@ -18,7 +18,6 @@ from colibri.bootstrap import cli as bootstrap
 from colibri.cli.common import ExitCode, OutputFormat, configure_logging, fail_cleanly
 from colibri.cli.options import FormatOpt, LogOpt
 from colibri.config import load_settings
-from colibri.domain.gate_policy import parse_duration
 from colibri.domain.invalid import Invalid
 from colibri.domain.tokens import ApiToken, Permission
 
@@ -115,6 +114,8 @@ def _expiry(expires_in: str | None) -> datetime | None:
     if expires_in is None:
         return None
     try:
+        from colibri.domain.gate_policy import parse_duration
+
         duration = parse_duration(expires_in)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--expires-in") from None
