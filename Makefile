@@ -7,7 +7,7 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test check lint typecheck imports bench venv clean
+.PHONY: run test check lint typecheck imports bench bytecode venv clean
 
 $(STAMP): pyproject.toml scripts/setup-venv
 	scripts/setup-venv
@@ -18,13 +18,18 @@ venv: $(STAMP)
 # `colibri serve` on the embedded defaults: SQLite under COLIBRI_DATA_DIR (~/.local/share/colibri),
 # the local Docker socket, the API on 127.0.0.1:8080. It prints the URL, and on first start the
 # admin token (once). Ctrl-C stops it, letting running updates finish.
-run: $(STAMP)
+run: $(STAMP) bytecode
 	scripts/setup-system docker
 	$(BIN)/colibri serve
 
-test: $(STAMP)
+test: $(STAMP) bytecode
 	scripts/setup-system test postgres
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Byte-compile the package as installing a wheel does: with PYTHONDONTWRITEBYTECODE set (as on
+# some CI machines) every `colibri` process the tests start would otherwise compile it again.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q colibri
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

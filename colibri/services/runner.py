@@ -8,7 +8,9 @@ Both the scheduler and "run now" (``RunService``) go through :meth:`SettingRunne
    scheduled run and a manual one of the same container, in two threads) and in the store
    (another ``colibri serve`` or ``colibri update``); either one held makes the run
    ``skipped``, never an error. The executor takes the store lock over (same process) and
-   releases it at the end;
+   releases it at the end. Until the lock is taken nothing marks the row as this process's,
+   so another process's recovery may close it as interrupted; with the lock held the row is
+   read again, and a closed one is left as it is and nothing runs;
 3. the environment's engine (``EngineFactory``) and a check of that one container; a check
    that finds it ``up_to_date`` finishes the run as such, ``pinned``, ``local_only``,
    ``deferred``… as ``skipped``, an error as ``failed``;
@@ -207,12 +209,23 @@ class SettingRunner:
         except LockHeld as exc:
             return _Attempt(self._finish_row(target.outcome(RunStatus.SKIPPED, str(exc))))
         try:
+            closed = self._closed_meanwhile(target.run_id)
+            if closed is not None:
+                return _Attempt(target.outcome(RunStatus.SKIPPED, closed))
             return self._check_and_update(target)
         except ColibriError as exc:
             log.warning("run %s of %s failed: %s", target.run_id, key, exc)
             return _Attempt(self._finish_row(target.outcome(RunStatus.FAILED, str(exc))))
         finally:
             self._release(key, owner)
+
+    def _closed_meanwhile(self, run_id: str) -> str | None:
+        """Why a queued run must not start: its row was closed while it waited (another
+        process's recovery finished it as interrupted). ``None`` when it is still running."""
+        run = self.stores.journal.get_run(run_id)
+        if run.status is RunStatus.RUNNING:
+            return None
+        return f"closed before it began ({run.status.value}: {run.reason}); nothing was done"
 
     def _check_and_update(self, target: _Target) -> _Attempt:
         name, environment = target.setting.container_name, target.environment

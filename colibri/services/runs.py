@@ -13,7 +13,9 @@ with the outcome, and ends. It only reads, so any number of clients may follow o
 
 On shutdown :meth:`RunService.drain` stops taking runs and waits a bounded time for the
 running ones; a run still going then is left to the journal and ``colibri recover`` (which
-``colibri serve`` runs at every start).
+``colibri serve`` runs at every start); a run still queued is closed as ``skipped``. A queued
+run whose row another process's recovery closed meanwhile does not start (see
+:class:`~colibri.services.runner.SettingRunner`).
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class RunService:
         self.clock = clock
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="colibri-run")
         self._lock = threading.Lock()
-        self._running: set[Future[Any]] = set()
+        self._running: dict[Future[Any], str] = {}
         self._closed = False
 
     def start_now(self, setting_id: int) -> str | None:
@@ -88,7 +90,7 @@ class RunService:
                 raise StoreError("colibri is shutting down: no new runs")
             run = self.journal.start_run(new)
             future = self._pool.submit(self.runner.run, setting, trigger=TRIGGER, run_id=run.id)
-            self._running.add(future)
+            self._running[future] = run.id
         future.add_done_callback(self._done)
         log.info("run %s of %s started on request", run.id, setting.container_name)
         return run.id
@@ -150,10 +152,25 @@ class RunService:
 
     def _done(self, future: Future[Any]) -> None:
         with self._lock:
-            self._running.discard(future)
-        error = future.exception() if not future.cancelled() else None
+            run_id = self._running.pop(future, None)
+        if future.cancelled():
+            self._close_unstarted(run_id)
+            return
+        error = future.exception()
         if error is not None and not isinstance(error, ColibriError):
             log.error("a run ended with an unexpected error: %r", error)
+
+    def _close_unstarted(self, run_id: str | None) -> None:
+        """A queued run the shutdown cancelled: nothing was done, so say so now rather than
+        leave it to the next start's recovery."""
+        if run_id is None:
+            return
+        try:
+            self.journal.finish_run(
+                run_id, RunStatus.SKIPPED, reason="colibri stopped before this run began"
+            )
+        except ColibriError as exc:
+            log.warning("could not close run %s: %s (recovery will)", run_id, exc)
 
 
 def _step_event(step: StepRecord) -> dict[str, Any]:

@@ -169,6 +169,20 @@ def test_it_continues_the_run_row_its_caller_created() -> None:
     assert w.journal.runs["r1"].status is RunStatus.UP_TO_DATE
 
 
+def test_a_queued_row_closed_meanwhile_by_recovery_is_left_alone_and_nothing_runs() -> None:
+    w = world()
+    w.container(remote=NEW)
+    row = w.journal.start_run(NewRun("local", "web", "", "", trigger="api", run_id="r1"))
+    reason = "interrupted at start, before the container was touched"
+    w.journal.finish_run(row.id, RunStatus.FAILED, reason=reason)
+    outcome = w.runner.run(w.setting(), trigger="api", run_id=row.id)
+    assert outcome.status is RunStatus.SKIPPED and "closed before it began" in outcome.reason
+    stored = w.journal.runs["r1"]
+    assert (stored.status, stored.reason, stored.steps) == (RunStatus.FAILED, reason, ())
+    assert w.gates.asked == [] and w.engine.calls["list"] == 0  # not even checked
+    assert w.journal.locks == {}
+
+
 def test_a_missing_container_fails_counts_and_pushes_the_next_run_back() -> None:
     w = world()
     setting = w.setting("gone")

@@ -4,7 +4,8 @@ notification targets, runs and their events, containers, metrics, health."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -300,6 +301,32 @@ def test_after_drain_no_run_is_taken() -> None:
     assert service.drain(1)
     with pytest.raises(StoreError, match="shutting down"):
         service.start_now(1)
+
+
+def test_a_run_still_queued_at_shutdown_is_closed_as_skipped() -> None:
+    service, runner, journal, settings = runs_world()
+    settings.create(NewAutoUpdate(1, "db"))
+    started = [service.start_now(1), service.start_now(1), service.start_now(2)]
+    assert None not in started
+    assert _until(lambda: len(runner.ran) == 2)  # two workers: the third run is queued
+    assert service.drain(0.2) is False  # two still running: left to finish or to recovery
+    queued = next(run_id for run_id in started if run_id not in runner.ran)
+    assert journal.runs[queued].status is RunStatus.SKIPPED
+    assert journal.runs[queued].reason == "colibri stopped before this run began"
+    runner.release.set()
+    assert _until(
+        lambda: all(journal.runs[str(r)].status is RunStatus.UP_TO_DATE for r in runner.ran)
+    )
+    assert len(runner.ran) == 2 and queued not in runner.ran
+
+
+def _until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def test_list_runs_pages() -> None:
