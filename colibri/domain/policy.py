@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from colibri.domain.model import Container
+from colibri.domain.transient import replaced_by
 from colibri.domain.versions import TagRules, VersionPolicy
 from colibri.errors import ConfigError
 
@@ -112,7 +113,8 @@ def select_containers(
 
     Names on the command line select those containers (by name or ID prefix, any state);
     ``all_running`` selects every running container; otherwise the opted-in ones (running only
-    unless ``include_stopped``). Explicit opt-outs win in every case.
+    unless ``include_stopped``). Explicit opt-outs win in every case, and the copies an update
+    makes for a moment (:mod:`colibri.domain.transient`) are never selected.
     """
     pool = list(containers)
     chosen, missing = _by_names(pool, names) if names else (_by_flags(pool, all_running), [])
@@ -124,6 +126,10 @@ def select_containers(
     excluded: dict[str, str] = {}
     warnings: list[str] = []
     for container in chosen:
+        original = replaced_by(container.name)
+        if original is not None:
+            excluded[container.name] = f"a temporary copy made while updating {original}"
+            continue
         state, notes = opt_in(container.labels)
         warnings.extend(f"{container.name}: {note}" for note in notes)
         if state is OptIn.DISABLED:

@@ -63,13 +63,27 @@ class UpdateService:
             outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
+        busy, missing = self._being_updated(report.missing)
         return UpdateReport(
-            tuple(sorted(outcomes, key=lambda o: o.container)),
+            tuple(sorted([*outcomes, *busy], key=lambda o: o.container)),
             recovered,
             dict(report.excluded),
-            report.missing,
+            missing,
             report.warnings,
         )
+
+    def _being_updated(self, names: Sequence[str]) -> tuple[list[UpdateOutcome], tuple[str, ...]]:
+        """Of the names not found, those another update is swapping right now (its lock is
+        held, and the name is free only between its two renames): ``skipped``, not missing."""
+        busy, missing = [], []
+        for name in names:
+            holder = self.executor.updating(name)
+            if holder is None:
+                missing.append(name)
+                continue
+            reason = f"being updated by run {holder.run_id} ({holder.hostname}, pid {holder.pid})"
+            busy.append(UpdateOutcome(name, RunStatus.SKIPPED, reason))
+        return busy, tuple(missing)
 
     def _one(
         self, result: CheckResult, container: Container | None, options: UpdateOptions

@@ -17,6 +17,7 @@ from colibri.domain.model import Container
 from colibri.domain.planner import dependents_of
 from colibri.domain.ports import Engine
 from colibri.domain.recovery import SwapRecord
+from colibri.domain.transient import aside_name, new_name
 from colibri.errors import ColibriError
 from colibri.update.verify import Verifier
 
@@ -31,15 +32,8 @@ def namespace_sharers(
     """The containers in ``old_id``'s network namespace, with the names their swap will use."""
     target = replace(container, id=old_id)
     found = dependents_of(target, engine.list_containers(include_stopped=True))
-    suffix = run_id[:8]
     return [
-        SwapRecord(
-            c.id,
-            c.name,
-            f"{c.name}-colibri-new-{suffix}",
-            f"{c.name}-colibri-old-{suffix}",
-            c.running,
-        )
+        SwapRecord(c.id, c.name, new_name(c.name, run_id), aside_name(c.name, run_id), c.running)
         for c in found.recreate
     ]
 

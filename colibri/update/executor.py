@@ -26,6 +26,7 @@ from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import LockOwner, NewRun, RunStatus, Step
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
 from colibri.domain.refs import ImageRef
+from colibri.domain.transient import aside_name, new_name
 from colibri.errors import ColibriError, LockHeld, UpdateError
 from colibri.update.dependents import (
     SharerSwaps,
@@ -100,6 +101,10 @@ class Executor:
 
     def lock_key(self, container_name: str) -> str:
         return f"{self.environment}/{container_name}"
+
+    def updating(self, container_name: str) -> LockOwner | None:
+        """Who is updating ``container_name`` right now (its lock's holder), if anyone."""
+        return self.journal.lock_holder(self.lock_key(container_name))
 
     def update(self, request: UpdateRequest, options: UpdateOptions) -> UpdateOutcome:
         """Run the whole transaction for one container; never raises for expected failures."""
@@ -300,9 +305,8 @@ class Executor:
         ref, digest = run.request.ref, run.request.remote_digest
         image = ref.with_tag(ref.tracked_tag or "latest").with_digest(digest).familiar()
         plan = clone_config(run.inspect, run.old_config, run.new_config, image=image)
-        suffix = run.id[:8]
-        run.temp_name = f"{run.name}-colibri-new-{suffix}"
-        run.aside_name = f"{run.name}-colibri-old-{suffix}"
+        run.temp_name = new_name(run.name, run.id)
+        run.aside_name = aside_name(run.name, run.id)
         self._step(
             run,
             Step.CREATE,

@@ -11,6 +11,7 @@ import time
 import docker
 import pytest
 
+from colibri.domain.transient import replaced_by
 from tests.support.docker_env import DockerTracker
 from tests.support.scenario import ColibriCli, Published, Publisher
 
@@ -80,6 +81,32 @@ def test_a_crash_after_each_step_is_recovered(
     assert run["status"] == recovered[0]["status"]
     assert "recover" in [s["step"] for s in run["steps"]]
     assert colibri.json("recover") == []
+
+
+def test_copies_left_mid_swap_are_never_checked_or_updated_as_containers(
+    versions: tuple[Published, Published],
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+) -> None:
+    """Between its two renames an update leaves the old container running under a temporary
+    name (with the opt-in label) and the name free: another colibri must neither pick the
+    copy up nor call the name missing."""
+    v1, _ = versions
+    docker_client.api.tag(v1.image_id, v1.repository, "1")
+    old = docker_tracker.run(v1.ref, "midswap", labels=OPT_IN)
+    crashed = colibri.run("update", old.name, COLIBRI_FAILPOINT="rename_old")
+    assert crashed.returncode == 137, (crashed.stdout, crashed.stderr)
+    [aside] = [c for c in docker_client.containers.list() if c.id == old.id]
+    assert aside.name != old.name and replaced_by(aside.name) == old.name
+    checked = colibri.run("check", "--format", "json", "--all")
+    assert checked.returncode in (0, 3, 4), checked.stderr
+    names = [result["container"] for result in checked.json()]
+    assert not [name for name in names if replaced_by(name)], names
+    note = f"note: {aside.name} not checked: a temporary copy made while updating {old.name}"
+    assert note in checked.stderr
+    colibri.run("recover")
+    assert assert_recovered(docker_client, old.name, {v1.marker}, v1) == v1.marker
 
 
 def test_sigkill_at_random_moments_never_loses_the_container(
