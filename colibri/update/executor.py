@@ -24,10 +24,11 @@ from colibri.domain.clone import clone_config
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import LockOwner, NewRun, RunStatus, Step
+from colibri.domain.model import Container
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
 from colibri.domain.refs import ImageRef
 from colibri.domain.transient import aside_name, new_name
-from colibri.errors import ColibriError, LockHeld, UpdateError
+from colibri.errors import ColibriError, EngineNotFound, LockHeld, UpdateError
 from colibri.update.dependents import (
     SharerSwaps,
     declared_dependents,
@@ -132,10 +133,13 @@ class Executor:
             self._release(run)
 
     def _release(self, run: _Run) -> None:
+        self._unlock(run.key, run.owner)
+
+    def _unlock(self, key: str, owner: LockOwner) -> None:
         try:
-            self.journal.release_lock(run.key, run.owner)
+            self.journal.release_lock(key, owner)
         except ColibriError as exc:
-            log.warning("could not release the lock on %s: %s (it expires)", run.key, exc)
+            log.warning("could not release the lock on %s: %s (it expires)", key, exc)
 
     def _would_update(self, request: UpdateRequest) -> UpdateOutcome:
         container = request.container
@@ -157,9 +161,16 @@ class Executor:
         try:
             self.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)
         except LockHeld as exc:
-            if options.run_id:
-                self.journal.finish_run(run_id, RunStatus.SKIPPED, reason=str(exc))
-            return UpdateOutcome(container.name, RunStatus.SKIPPED, str(exc), run_id=options.run_id)
+            return self._not_started(container.name, RunStatus.SKIPPED, str(exc), options)
+        try:
+            changed = self._changed_since_check(container)
+        except ColibriError as exc:
+            changed = f"cannot inspect {container.name} again before updating it: {exc}"
+            self._unlock(key, owner)
+            return self._not_started(container.name, RunStatus.FAILED, changed, options)
+        if changed is not None:
+            self._unlock(key, owner)
+            return self._not_started(container.name, RunStatus.SKIPPED, changed, options)
         run = NewRun(
             environment=self.environment,
             container_name=container.name,
@@ -183,6 +194,26 @@ class Executor:
         else:
             self.journal.start_run(run)
         return _Run(run_id, request, options, owner, key, container.id, container.image_id)
+
+    def _changed_since_check(self, checked: Container) -> str | None:
+        """Why ``checked`` must not be updated after all, now that its lock is ours: the
+        container under its name is not the one (or runs another image than the one) that
+        was checked, as when another update replaced it in between."""
+        try:
+            current = self.engine.get_container(checked.name)
+        except EngineNotFound:
+            return f"{checked.name} no longer exists"
+        if (current.id, current.image_id) != (checked.id, checked.image_id):
+            return f"{checked.name} changed since it was checked (updated meanwhile?)"
+        return None
+
+    def _not_started(
+        self, name: str, status: RunStatus, reason: str, options: UpdateOptions
+    ) -> UpdateOutcome:
+        """An outcome decided before the run began (its caller's run row, if any, closed)."""
+        if options.run_id:
+            self.journal.finish_run(options.run_id, status, reason=reason)
+        return UpdateOutcome(name, status, reason, run_id=options.run_id)
 
     def _transact(self, run: _Run) -> UpdateOutcome:
         try:

@@ -132,6 +132,32 @@ def test_a_container_locked_by_another_update_is_skipped(
     assert executor.update(request_for(engine, old.name, v1, v2), FAST).status is RunStatus.UPDATED
 
 
+def test_a_container_replaced_between_check_and_update_is_left_alone(
+    versions: tuple[Published, Published],
+    docker_tracker: DockerTracker,
+    store: Store,
+    docker_client: docker.DockerClient,
+) -> None:
+    """The executor holds the lock, then looks again: the container under the name is not the
+    one that was checked (here: recreated by someone else), so it does nothing."""
+    v1, v2 = versions
+    checked = docker_tracker.run(v1.ref, "replaced", labels=OPT_IN)
+    engine = connect()
+    stale = request_for(engine, checked.name, v1, v2)
+    checked.remove(force=True)
+    labels = {**docker_tracker.labels, **OPT_IN}
+    current = docker_client.containers.run(v1.ref, name=checked.name, labels=labels, detach=True)
+    executor = Executor(engine, store.journal, SystemClock())
+    outcome = executor.update(stale, FAST)
+    assert outcome.status is RunStatus.SKIPPED
+    assert outcome.reason == f"{checked.name} changed since it was checked (updated meanwhile?)"
+    assert_untouched(docker_client, current, v1)
+    assert store.journal.lock_holder(executor.lock_key(checked.name)) is None
+    current.remove(force=True)
+    gone = executor.update(stale, FAST)
+    assert (gone.status, gone.reason) == (RunStatus.SKIPPED, f"{checked.name} no longer exists")
+
+
 def test_two_update_processes_at_once_update_the_container_once(
     versions: tuple[Published, Published],
     docker_tracker: DockerTracker,
@@ -145,7 +171,8 @@ def test_two_update_processes_at_once_update_the_container_once(
     second = colibri.start("update", old.name, "--format", "json", **slow)
     outcomes = [colibri._finish(p, 120).json()[0] for p in (first, second)]
     statuses = sorted(o["status"] for o in outcomes)
-    assert statuses in (["skipped", "updated"], ["up_to_date", "updated"]), outcomes
+    why = [(o["status"], o["reason"], o["old_image_id"], o["new_image_id"]) for o in outcomes]
+    assert statuses in (["skipped", "updated"], ["up_to_date", "updated"]), why
     same_name = [c for c in docker_client.containers.list(all=True) if c.name == old.name]
     assert len(same_name) == 1 and same_name[0].status == "running"
     assert same_name[0].image.id != v1.image_id
