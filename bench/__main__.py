@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import api_bench, check_bench, scheduler_bench, update_bench
-from bench.common import compile_package
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "check": check_bench.run,
@@ -27,7 +26,6 @@ def main(argv: list[str]) -> int:
         return 2
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     missed = []
-    compile_package()
     for name in argv or list(BENCHMARKS):
         figures = BENCHMARKS[name]()
         results[name] = figures

@@ -52,7 +52,7 @@ def run() -> dict[str, Any]:
 
 def _startup() -> dict[str, float]:
     """Interpreter start plus imports, no work: the fixed cost under each figure (after one
-    warm-up run; the package is byte-compiled first, see ``compile_package``)."""
+    warm-up run; ``make bench`` byte-compiles the package first, as installing it does)."""
     timed_command([python(), "-c", STARTUP_COLIBRI])
     colibri, _ = median_of(RUNS, lambda: timed_command([python(), "-c", STARTUP_COLIBRI])[0])
     floor, _ = median_of(RUNS, lambda: timed_command([python(), "-c", "import httpx"])[0])

@@ -86,13 +86,6 @@ def python() -> str:
     return sys.executable
 
 
-def compile_package() -> None:
-    """Byte-compile ``colibri`` as installing a wheel does. Without it an editable install
-    under ``PYTHONDONTWRITEBYTECODE`` (set on some CI and development machines) compiles every
-    module from source at each start, about 0.1 s that no installed copy pays."""
-    subprocess.run([python(), "-m", "compileall", "-q", "colibri"], check=True)
-
-
 def colibri_env(tmp: Path) -> dict[str, str]:
     return {
         **os.environ,

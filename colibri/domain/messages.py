@@ -136,37 +136,30 @@ def _updated(event: Updated) -> Message:
 
 
 def _blocked(event: Blocked) -> Message:
-    where = _where(event.container, event.environment)
+    what = "was blocked; the container was not changed."
     summary = event.summary.removeprefix("blocked: ")
-    body = _lines(
-        f"The update of {where} was blocked; the container was not changed.",
-        f"Image: {event.image}",
-        f"Candidate: {short_digest(event.digest)}" if event.digest else None,
-        f"Reason: {scrub(summary) or 'not given'}",
-        _run(event.run_id),
-    )
-    return Message(f"Update blocked: {where}", body, Severity.WARNING)
+    return _trouble(event, "Update blocked", what, summary, Severity.WARNING)
 
 
 def _rolled_back(event: RolledBack) -> Message:
-    where = _where(event.container, event.environment)
-    body = _lines(
-        f"The update of {where} failed and was rolled back; the previous container runs again.",
-        f"Image: {event.image}",
-        f"Candidate: {short_digest(event.digest)}" if event.digest else None,
-        f"Reason: {scrub(event.reason) or 'not given'}",
-        _run(event.run_id),
-    )
-    return Message(f"Rolled back: {where}", body, Severity.WARNING)
+    what = "failed and was rolled back; the previous container runs again."
+    return _trouble(event, "Rolled back", what, event.reason, Severity.WARNING)
 
 
 def _failed(event: Failed) -> Message:
+    return _trouble(event, "Update failed", "failed.", event.reason, Severity.FAILURE)
+
+
+def _trouble(
+    event: Blocked | RolledBack | Failed, title: str, what: str, reason: str, severity: Severity
+) -> Message:
+    """The message of an update that did not happen: what became of it, and why."""
     where = _where(event.container, event.environment)
     body = _lines(
-        f"The update of {where} failed.",
+        f"The update of {where} {what}",
         f"Image: {event.image}",
         f"Candidate: {short_digest(event.digest)}" if event.digest else None,
-        f"Reason: {scrub(event.reason) or 'not given'}",
+        f"Reason: {scrub(reason) or 'not given'}",
         _run(event.run_id),
     )
-    return Message(f"Update failed: {where}", body, Severity.FAILURE)
+    return Message(f"{title}: {where}", body, severity)

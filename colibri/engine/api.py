@@ -222,6 +222,7 @@ def _ssh_forward(target: str, timeout: float) -> tuple[str, Any]:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             error = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
+            shutil.rmtree(directory, ignore_errors=True)
             raise EngineUnavailable(f"ssh to {parts.hostname} failed: {error.strip()[:300]}")
         time.sleep(0.05)
 

@@ -15,14 +15,14 @@ import pytest
 from colibri.bootstrap import serve as bootstrap
 from colibri.config import Settings
 from colibri.domain.criteria import Level
-from colibri.domain.journal import RunStatus
+from colibri.domain.journal import NewRun, RunStatus
 from colibri.domain.model import CheckStatus
 from colibri.domain.notifications import NewNotificationTarget
 from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
 from colibri.store import make_store
 from tests.support.docker_env import DockerTracker
 from tests.support.notify_sink import NotifySink
-from tests.support.scenario import Published, Publisher
+from tests.support.scenario import ColibriCli, Published, Publisher
 
 pytestmark = [pytest.mark.docker, pytest.mark.registry]
 
@@ -161,3 +161,30 @@ def test_run_now_answers_at_once_and_can_be_followed_to_its_end(
     assert marker_of(docker_client.containers.get(old.name)) == v2.marker
     run = services.runs.get_run(run_id)
     assert run is not None and run.trigger == "api" and run.status is RunStatus.UPDATED
+
+
+def test_a_queued_run_another_process_recovered_meanwhile_changes_nothing(
+    service: bootstrap.Service,
+    upstream: Upstream,
+    docker_tracker: DockerTracker,
+    docker_client: docker.DockerClient,
+    colibri: ColibriCli,
+    database_url: str,
+) -> None:
+    """A "run now" row waits for a worker; `colibri recover` in another process closes it as
+    interrupted; when the worker gets to it, it must leave the row and the container alone."""
+    v1, _ = upstream()
+    old = docker_tracker.run(v1.ref, "queued")
+    setting = service.services.schedules.create(NewAutoUpdate(service.local.id, old.name))
+    queued = NewRun(service.local.name, old.name, "", "", trigger="api", run_id="ab" * 16)
+    row = service.runs.journal.start_run(queued)
+
+    recovered = colibri.json("recover", COLIBRI_DATABASE_URL=database_url)
+
+    assert [(r["run_id"], r["status"]) for r in recovered] == [(row.id, "failed")]
+    outcome = service.runs.runner.run(setting, trigger="api", run_id=row.id)
+    assert outcome.status is RunStatus.SKIPPED and "closed before it began" in outcome.reason
+    stored = service.runs.journal.get_run(row.id)
+    assert stored.status is RunStatus.FAILED and stored.reason == recovered[0]["reason"]
+    current = docker_client.containers.get(old.name)
+    assert current.id == old.id and marker_of(current) == v1.marker

@@ -158,6 +158,21 @@ def test_a_container_replaced_between_check_and_update_is_left_alone(
     assert (gone.status, gone.reason) == (RunStatus.SKIPPED, f"{checked.name} no longer exists")
 
 
+def test_a_name_that_is_gone_while_another_update_holds_its_lock_is_skipped(
+    colibri: ColibriCli, session_prefix: str
+) -> None:
+    """Between an update's two renames its name is free; another ``colibri update`` of that
+    name finds no container but the lock, in the real store, and says so."""
+    name = f"{session_prefix}-swapping-{secrets.token_hex(2)}"
+    assert colibri.json("update", name, expect=(4,))[0]["reason"] == "no such container"
+    other = LockOwner("f" * 32, "another-host", 4242)
+    with make_store(f"sqlite:///{colibri.data_dir / 'colibri.db'}", migrate=False) as store:
+        store.journal.acquire_lock(f"local/{name}", other, 600)
+    [outcome] = colibri.json("update", name)
+    assert outcome["status"] == "skipped"
+    assert outcome["reason"] == f"being updated by run {'f' * 32} (another-host, pid 4242)"
+
+
 def test_two_update_processes_at_once_update_the_container_once(
     versions: tuple[Published, Published],
     docker_tracker: DockerTracker,

@@ -27,21 +27,12 @@ from colibri.domain.settings import (
     check_timezone,
 )
 from colibri.domain.tokens import ApiToken, Permission
-from colibri.errors import LockHeld, StoreError
+from colibri.errors import LockHeld
 from colibri.services.containers import CheckSummary, EnvironmentCheck
 from colibri.services.targets import DeliveryReport
+from colibri.store.conflicts import StoreConflict
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-class Conflict(StoreError):
-    """What the store raises for a clash (the API sees only ``kind`` and ``field``)."""
-
-    kind = "conflict"
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -75,7 +66,7 @@ class FakeEnvironments:
 
     def _unique(self, name: str, own: int | None) -> None:
         if any(env.name == name and env.id != own for env in self.rows.values()):
-            raise Conflict(f"an environment named {name!r} already exists", "name")
+            raise StoreConflict(f"an environment named {name!r} already exists", field="name")
 
 
 @dataclass
@@ -97,7 +88,9 @@ class FakeSchedules:
             raise Invalid("environment_id", f"there is no environment {new.environment_id}")
         key = (new.environment_id, new.container_name)
         if any((s.environment_id, s.container_name) == key for s in self.rows.values()):
-            raise Conflict(f"{new.container_name!r} already has a setting", "container_name")
+            raise StoreConflict(
+                f"{new.container_name!r} already has a setting", field="container_name"
+            )
         setting = AutoUpdateSetting(
             len(self.rows) + 1, new.environment_id, new.container_name, new.config, NOW, NOW
         )
@@ -217,7 +210,7 @@ class FakeTargets:
 
     def create(self, new: NewNotificationTarget) -> NotificationTarget:
         if any(target.name == new.name for target in self.rows.values()):
-            raise Conflict(f"a target named {new.name!r} already exists", "name")
+            raise StoreConflict(f"a target named {new.name!r} already exists", field="name")
         target = NotificationTarget(
             len(self.rows) + 1, new.name, new.url, new.events, new.enabled, NOW
         )

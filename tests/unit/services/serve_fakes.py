@@ -22,10 +22,13 @@ from colibri.domain.environments import (
     Environment,
     NewEnvironment,
 )
+from colibri.domain.events import EventKind
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.gate_policy import GateOverrides
 from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step, StepRecord
+from colibri.domain.messages import Message
 from colibri.domain.model import CheckStatus
+from colibri.domain.notifications import NotificationTarget
 from colibri.domain.ports import Engine, Gate
 from colibri.domain.settings import (
     FAILED_STATUSES,
@@ -34,17 +37,10 @@ from colibri.domain.settings import (
     NewAutoUpdate,
 )
 from colibri.errors import EngineUnavailable, LockHeld, StoreError
+from colibri.store.conflicts import StoreConflict
 from tests.fakes import FakeClock
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
-
-
-class Conflict(StoreError):
-    kind = "conflict"
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -58,7 +54,7 @@ class FakeEnvironments:
 
     def create(self, new: NewEnvironment) -> Environment:
         if self.find(new.name) is not None:
-            raise Conflict(f"{new.name} exists", "name")
+            raise StoreConflict(f"{new.name} exists", field="name")
         created = Environment(
             len(self.rows) + 1, new.name, new.endpoint, dict(new.labels), self.clock.now()
         )
@@ -87,7 +83,7 @@ class FakeEnvironments:
 
     def delete(self, environment_id: int) -> bool:
         if environment_id in self.used:
-            raise Conflict("settings use it", "environment_id")
+            raise StoreConflict("settings use it", field="environment_id")
         return self.rows.pop(environment_id, None) is not None
 
 
@@ -104,7 +100,7 @@ class FakeAutoUpdates:
 
     def create(self, new: NewAutoUpdate) -> AutoUpdateSetting:
         if self.find(new.environment_id, new.container_name) is not None:
-            raise Conflict("exists", "container_name")
+            raise StoreConflict("exists", field="container_name")
         now = self.clock.now()
         setting = AutoUpdateSetting(
             len(self.rows) + 1,
@@ -414,3 +410,22 @@ def setting_of(
 
 def statuses_of(runs: Sequence[RunRecord]) -> list[RunStatus]:
     return [run.status for run in runs]
+
+
+@dataclass
+class Inbox:
+    """A notifier and its targets: one target that wants everything."""
+
+    sent: list[Message] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+
+    def send(self, target_url: str, message: Message) -> None:
+        self.sent.append(message)
+
+    def list_targets(self) -> Sequence[NotificationTarget]:
+        return [NotificationTarget(1, "ops", "json://x", frozenset(EventKind), True, T0)]
+
+    def first_time(self, key: str) -> bool:
+        first = key not in self.keys
+        self.keys.add(key)
+        return first

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -12,12 +11,9 @@ import pytest
 
 from colibri.domain.container_status import ContainerStatus
 from colibri.domain.criteria import Level, OnFailure, UnknownAs
-from colibri.domain.events import EventKind
 from colibri.domain.gate_policy import GateOverrides
 from colibri.domain.journal import NewRun, RunStatus, Step
-from colibri.domain.messages import Message
 from colibri.domain.model import DOCKER_MANIFEST, CheckStatus, Container, RemoteManifest
-from colibri.domain.notifications import NotificationTarget
 from colibri.domain.settings import (
     AutoUpdateConfig,
     AutoUpdateSetting,
@@ -37,29 +33,11 @@ from tests.unit.services.serve_fakes import (
     FakeJournal,
     FakeMetrics,
     FakeStatuses,
+    Inbox,
 )
 
 REG = "reg.example:5000"
 OLD, NEW = digest_of("old"), digest_of("new")
-
-
-@dataclass
-class Inbox:
-    """A notifier and its targets: one target that wants everything."""
-
-    sent: list[Message] = field(default_factory=list)
-    keys: set[str] = field(default_factory=set)
-
-    def send(self, target_url: str, message: Message) -> None:
-        self.sent.append(message)
-
-    def list_targets(self) -> Sequence[NotificationTarget]:
-        return [NotificationTarget(1, "ops", "json://x", frozenset(EventKind), True, T0)]
-
-    def first_time(self, key: str) -> bool:
-        first = key not in self.keys
-        self.keys.add(key)
-        return first
 
 
 class PullRefused(FakeEngine):

@@ -14,7 +14,6 @@ from prometheus_client import CollectorRegistry
 
 from colibri.domain.container_status import ContainerStatus
 from colibri.domain.environments import LOCAL_ENDPOINT, Endpoint, NewEnvironment
-from colibri.domain.events import EventKind
 from colibri.domain.invalid import Invalid
 from colibri.domain.journal import NewRun, RunStatus, Step
 from colibri.domain.messages import Message
@@ -40,6 +39,7 @@ from tests.unit.services.serve_fakes import (
     FakeJournal,
     FakeMetrics,
     FakeStatuses,
+    Inbox,
 )
 
 REG = "reg.example:5000"
@@ -344,23 +344,6 @@ def test_list_runs_pages() -> None:
 
 
 # -- containers ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Inbox:
-    sent: list[Message] = field(default_factory=list)
-    keys: set[str] = field(default_factory=set)
-
-    def send(self, target_url: str, message: Message) -> None:
-        self.sent.append(message)
-
-    def list_targets(self) -> Sequence[NotificationTarget]:
-        return [NotificationTarget(1, "ops", "json://x", frozenset(EventKind), True, T0)]
-
-    def first_time(self, key: str) -> bool:
-        first = key not in self.keys
-        self.keys.add(key)
-        return first
 
 
 def test_check_now_records_statuses_forgets_gone_containers_and_announces_once() -> None:

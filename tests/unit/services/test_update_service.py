@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from colibri.domain.journal import LockOwner, RunStatus
-from colibri.domain.model import DOCKER_MANIFEST, RemoteManifest
+from colibri.domain.model import DOCKER_MANIFEST, Container, RemoteManifest
+from colibri.errors import EngineError
 from colibri.services.check import CheckRequest, CheckService
 from colibri.services.update import UpdateService
 from colibri.update.executor import Executor, UpdateOptions
@@ -37,3 +38,22 @@ def test_a_name_absent_while_another_update_swaps_it_is_skipped_not_missing() ->
     assert by_name["web"].reason == "being updated by run run-elsewhere (host-a, pid 4242)"
     assert by_name["db"].status is RunStatus.UP_TO_DATE
     assert report.missing == ("gone",) and "gone" not in by_name
+
+
+class LosesTheDaemon(FakeEngine):
+    """The daemon answers the check, then goes away before the update looks again."""
+
+    def get_container(self, name_or_id: str) -> Container:
+        raise EngineError(f"inspect {name_or_id}: daemon not reachable")
+
+
+def test_a_daemon_gone_before_the_second_look_fails_the_container_and_frees_its_lock() -> None:
+    engine, journal = LosesTheDaemon(), FakeJournal(FakeClock(T0))
+    engine.add("db", f"{REG}/db:1", local_image("db", f"{REG}/db@{digest_of('older')}"))
+    report = service(engine, journal).update(CheckRequest(names=("db",)), UpdateOptions())
+    [outcome] = report.outcomes
+    assert outcome.status is RunStatus.FAILED
+    assert outcome.reason == (
+        "cannot inspect db again before updating it: inspect db: daemon not reachable"
+    )
+    assert journal.locks == {} and journal.runs == {}  # nothing was started
