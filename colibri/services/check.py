@@ -56,12 +56,21 @@ class CheckRequest:
 
 @dataclass(frozen=True)
 class CheckReport:
-    """Per-container results plus what was asked for and not checked."""
+    """Per-container results plus what was asked for and not checked.
+
+    ``checked`` holds the containers exactly as they were listed for the check: an update acts
+    on these (their names as checked), never on a later listing in which another update may
+    have renamed one aside."""
 
     results: tuple[CheckResult, ...]
     excluded: Mapping[str, str] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    checked: tuple[Container, ...] = ()
+
+    def container_of(self, result: CheckResult) -> Container | None:
+        """The container ``result`` is about, as it was when checked."""
+        return next((c for c in self.checked if c.id == result.container_id), None)
 
     def count(self, status: CheckStatus) -> int:
         return sum(1 for result in self.results if result.status is status)
@@ -114,6 +123,7 @@ class CheckService:
             excluded=selection.excluded,
             missing=selection.missing,
             warnings=selection.warnings,
+            checked=selection.containers,
         )
 
     def check_containers(

@@ -249,12 +249,16 @@ class SettingRunner:
             )
         )
         self._fill_row(target.run_id, result)
-        if result.status is not CheckStatus.UPDATE_AVAILABLE:
+        container = report.container_of(result)
+        if result.status is not CheckStatus.UPDATE_AVAILABLE or container is None:
             return _Attempt(self._finish_row(_check_outcome(result, target.run_id)), result.image)
-        return _Attempt(self._update(check, target, result), result.image)
+        return _Attempt(self._update(check, target, container, result), result.image)
 
-    def _update(self, check: CheckService, target: _Target, result: CheckResult) -> UpdateOutcome:
-        """The executor's transaction, with the setting's gate, continuing the run."""
+    def _update(
+        self, check: CheckService, target: _Target, container: Container, result: CheckResult
+    ) -> UpdateOutcome:
+        """The executor's transaction on ``container`` as checked, with the setting's gate,
+        continuing the run."""
         config = target.setting.config
         executor = Executor(
             check.engine,
@@ -268,7 +272,7 @@ class SettingRunner:
         options = replace(
             self.tools.options, dry_run=False, trigger=target.trigger, run_id=target.run_id
         )
-        outcome = executor.update(_request(check, result), options)
+        outcome = executor.update(_request(container, result), options)
         if outcome.status is RunStatus.UPDATED:
             self._record_updated(check, target.environment, result, outcome)
         return outcome
@@ -430,10 +434,10 @@ def _tag_policy(policy: UpdatePolicy) -> Callable[[Container], TagRules | None]:
     return lambda container: tag_rules(container.labels, default_policy=policy.value)
 
 
-def _request(check: CheckService, result: CheckResult) -> UpdateRequest:
-    """The executor's request for a container the check found out of date."""
+def _request(container: Container, result: CheckResult) -> UpdateRequest:
+    """The executor's request for ``container``, which the check found out of date."""
     return UpdateRequest(
-        container=check.engine.get_container(result.container_id),
+        container=container,
         ref=target_ref(result),
         remote_digest=result.remote_digest or "",
         expected_digest=result.expected_digest,

@@ -56,7 +56,7 @@ class UpdateService:
         """Update what ``request`` selects. A dry run recovers nothing and changes nothing."""
         recovered = () if options.dry_run else tuple(self.recover())
         report = self.checker.check(request)
-        containers = {c.id: c for c in self.checker.engine.list_containers(include_stopped=True)}
+        containers = {container.id: container for container in report.checked}
         outcomes = []
         for result in _ordered(report.results, containers):
             outcome = self._one(result, containers.get(result.container_id), options)

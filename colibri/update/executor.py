@@ -27,7 +27,7 @@ from colibri.domain.journal import LockOwner, NewRun, RunStatus, Step
 from colibri.domain.model import Container
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
 from colibri.domain.refs import ImageRef
-from colibri.domain.transient import aside_name, new_name
+from colibri.domain.transient import aside_name, new_name, replaced_by
 from colibri.errors import ColibriError, EngineNotFound, LockHeld, UpdateError
 from colibri.update.dependents import (
     SharerSwaps,
@@ -199,6 +199,9 @@ class Executor:
         """Why ``checked`` must not be updated after all, now that its lock is ours: the
         container under its name is not the one (or runs another image than the one) that
         was checked, as when another update replaced it in between."""
+        original = replaced_by(checked.name)
+        if original is not None:
+            return f"{checked.name} is a temporary copy made while updating {original}"
         try:
             current = self.engine.get_container(checked.name)
         except EngineNotFound:
