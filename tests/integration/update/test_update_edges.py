@@ -4,6 +4,8 @@ refuses, a lock held by someone else, two updates at once, and ``--cleanup``."""
 from __future__ import annotations
 
 import secrets
+import subprocess
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -184,13 +186,48 @@ def test_two_update_processes_at_once_update_the_container_once(
     slow = {"COLIBRI_STABILITY_WINDOW": "4"}
     first = colibri.start("update", old.name, "--format", "json", **slow)
     second = colibri.start("update", old.name, "--format", "json", **slow)
-    outcomes = [colibri._finish(p, 120).json()[0] for p in (first, second)]
+    assert_updated_once(colibri, docker_client, old.name, v1, (first, second))
+
+
+def test_an_update_started_while_another_swaps_the_container_leaves_it_alone(
+    versions: tuple[Published, Published],
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+) -> None:
+    """The second process starts while the first has its copies out: it must neither take
+    the set-aside copy for a container of its own nor update the container a second time.
+    (The exact interleaving that once did, a listing on each side of the first's rename, is
+    too narrow to hit from outside; tests/unit/services/test_update_service.py replays it.)"""
+    v1, _ = versions
+    old = docker_tracker.run(v1.ref, "midswap", labels=OPT_IN)
+    slow = {"COLIBRI_STABILITY_WINDOW": "4"}
+    first = colibri.start("update", old.name, "--format", "json", **slow)
+    copies = f"^/?{old.name}-colibri-(new|old)-"
+    deadline = time.monotonic() + 60
+    while not docker_client.containers.list(all=True, filters={"name": copies}):
+        assert time.monotonic() < deadline and first.poll() is None, "no copy ever appeared"
+        time.sleep(0.05)
+    second = colibri.start("update", old.name, "--format", "json", **slow)
+    assert_updated_once(colibri, docker_client, old.name, v1, (first, second))
+
+
+def assert_updated_once(
+    colibri: ColibriCli,
+    docker_client: docker.DockerClient,
+    name: str,
+    v1: Published,
+    processes: tuple[subprocess.Popen[str], subprocess.Popen[str]],
+) -> None:
+    outcomes = [colibri._finish(p, 120).json()[0] for p in processes]
     statuses = sorted(o["status"] for o in outcomes)
     why = [(o["status"], o["reason"], o["old_image_id"], o["new_image_id"]) for o in outcomes]
     assert statuses in (["skipped", "updated"], ["up_to_date", "updated"]), why
-    same_name = [c for c in docker_client.containers.list(all=True) if c.name == old.name]
+    everything = docker_client.containers.list(all=True)
+    same_name = [c for c in everything if c.name == name]
     assert len(same_name) == 1 and same_name[0].status == "running"
     assert same_name[0].image.id != v1.image_id
+    assert [c.name for c in everything if c.name.startswith(f"{name}-colibri-")] == []
 
 
 def test_cleanup_removes_the_old_image_only_when_unused(
