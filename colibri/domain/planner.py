@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from colibri.domain.model import Container
+from colibri.domain.transient import replaced_by
 
 __all__ = ["DEPENDS_ON_LABEL", "Dependents", "dependencies_of", "dependents_of", "update_order"]
 
@@ -44,11 +45,12 @@ def _refers_to(reference: str, target: Container) -> bool:
 
 
 def dependents_of(target: Container, containers: Iterable[Container]) -> Dependents:
-    """Who must follow when ``target`` is replaced."""
+    """Who must follow when ``target`` is replaced. Another update's temporary copies are
+    not: that update owns them, and its commit or undo settles them."""
     recreate: list[Container] = []
     restart: list[Container] = []
     for other in containers:
-        if other.id == target.id:
+        if other.id == target.id or replaced_by(other.name) is not None:
             continue
         shared = other.network_mode.removeprefix("container:")
         if other.network_mode.startswith("container:") and _refers_to(shared, target):

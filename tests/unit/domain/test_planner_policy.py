@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from colibri.domain.model import Container
-from colibri.domain.planner import dependents_of, update_order
+from colibri.domain.planner import Dependents, dependents_of, update_order
 from colibri.domain.policy import OptIn, opt_in, select_containers
 
 
@@ -43,6 +43,16 @@ def test_dependents_are_split_into_recreate_and_restart() -> None:
     )
     assert [c.name for c in found.recreate] == ["side"]
     assert [c.name for c in found.restart] == ["api"]
+
+
+def test_another_updates_temporary_copies_are_not_dependents() -> None:
+    web = container("web")
+    copies = [
+        container("side-colibri-old-0123abcd", mode=f"container:{web.id}", state="exited"),
+        container("side-colibri-new-0123abcd", mode=f"container:{web.id}", state="created"),
+        container("api-colibri-new-89abcdef", colibri_depends_on="web"),
+    ]
+    assert dependents_of(web, [web, *copies]) == Dependents()
 
 
 def test_opt_in_labels_and_their_precedence() -> None:
