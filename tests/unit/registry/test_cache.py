@@ -15,17 +15,21 @@ from colibri.registry.cache import LRUCache, SingleFlight
 def test_concurrent_callers_share_one_call() -> None:
     flight: SingleFlight[str, int] = SingleFlight()
     calls = 0
-    started = threading.Event()
 
     def slow() -> int:
         nonlocal calls
         calls += 1
-        started.set()
         time.sleep(0.2)
         return 42
 
+    together = threading.Barrier(8)  # all eight ask at once, however slowly threads start
+
+    def ask() -> int:
+        together.wait(5)
+        return flight.run("k", slow)
+
     with ThreadPoolExecutor(8) as pool:
-        futures = [pool.submit(flight.run, "k", slow) for _ in range(8)]
+        futures = [pool.submit(ask) for _ in range(8)]
         results = [future.result() for future in futures]
     assert results == [42] * 8
     assert calls == 1
