@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
@@ -11,9 +10,7 @@ from colibri.bootstrap.clients import check_service, open_store, registry_auth_f
 from colibri.config import Settings
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import Step
-from colibri.domain.ports import (
-    Journal,
-)
+from colibri.domain.ports import Journal
 from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
@@ -22,9 +19,6 @@ if TYPE_CHECKING:
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
     from colibri.update.model import UpdateOptions
-
-
-log = logging.getLogger(__name__)
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
@@ -14,9 +13,6 @@ from colibri.services.check import CheckService
 if TYPE_CHECKING:
     from colibri.registry.client import RegistryClient
     from colibri.store.factory import Store
-
-
-log = logging.getLogger(__name__)
 
 
 def check_service(settings: Settings, stack: ExitStack) -> CheckService:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from colibri.config import Settings
@@ -21,9 +20,6 @@ from colibri.errors import ConfigError
 
 if TYPE_CHECKING:
     pass
-
-
-log = logging.getLogger(__name__)
 
 
 def gate_policy(settings: Settings) -> GatePolicy:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "LOCK_TTL_SECONDS",
     "LockOwner",
     "NewRun",
     "RunRecord",
@@ -59,6 +60,11 @@ class RunStatus(StrEnum):
     @property
     def finished(self) -> bool:
         return self is not RunStatus.RUNNING
+
+
+LOCK_TTL_SECONDS = 300.0
+"""How long a container's update lock lasts unless its holder refreshes it (a crashed holder's
+lock is taken over after this)."""
 
 
 @dataclass(frozen=True, slots=True)

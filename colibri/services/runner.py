@@ -40,7 +40,7 @@ from colibri.domain.container_status import ContainerStatus
 from colibri.domain.criteria import Level, OnFailure, UnknownAs
 from colibri.domain.environments import Environment
 from colibri.domain.gate_policy import GateOverrides
-from colibri.domain.journal import LockOwner, NewRun, RunStatus, Step
+from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, NewRun, RunStatus, Step
 from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.policy import tag_rules
 from colibri.domain.ports import (
@@ -72,7 +72,6 @@ __all__ = ["RunnerStores", "SettingRunner", "UpdateTools", "setting_overrides"]
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL_SECONDS = 300.0
 _SKIPPED_CHECKS = {
     CheckStatus.PINNED,
     CheckStatus.LOCAL_ONLY,

@@ -9,7 +9,6 @@ journaled (:class:`colibri.domain.recovery.SwapRecord`) so rollback and recovery
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field, replace
 
 from colibri.domain.clone import clone_config
@@ -21,9 +20,7 @@ from colibri.domain.transient import aside_name, new_name
 from colibri.errors import ColibriError
 from colibri.update.verify import Verifier
 
-__all__ = ["SharerSwaps", "declared_dependents", "namespace_sharers"]
-
-log = logging.getLogger(__name__)
+__all__ = ["SharerSwaps", "declared_dependents", "namespace_sharers", "restart_all"]
 
 
 def namespace_sharers(

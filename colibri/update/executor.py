@@ -23,7 +23,7 @@ from typing import Any
 from colibri.domain.clone import clone_config
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
-from colibri.domain.journal import LockOwner, NewRun, RunStatus, Step
+from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, NewRun, RunStatus, Step
 from colibri.domain.model import Container
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
 from colibri.domain.refs import ImageRef
@@ -43,7 +43,6 @@ __all__ = ["AllowAll", "Executor", "UpdateOptions", "UpdateOutcome", "UpdateRequ
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL_SECONDS = 300.0
 DEFAULT_STOP_TIMEOUT = 10
 
 
@@ -58,6 +57,7 @@ class _Run:
     key: str
     old_id: str
     old_image_id: str
+    sharers: SharerSwaps  # the namespace sharers' swaps (none until the switch finds them)
     new_image_id: str | None = None
     new_id: str | None = None
     temp_name: str = ""
@@ -68,7 +68,6 @@ class _Run:
     renamed_old: bool = False
     renamed_new: bool = False
     downtime_ms: int | None = None
-    sharers: SharerSwaps | None = None
     inspect: Mapping[str, Any] = field(default_factory=dict)
     old_config: Mapping[str, Any] = field(default_factory=dict)
     new_config: Mapping[str, Any] = field(default_factory=dict)
@@ -193,7 +192,8 @@ class Executor:
             )
         else:
             self.journal.start_run(run)
-        return _Run(run_id, request, options, owner, key, container.id, container.image_id)
+        sharers = SharerSwaps(self.engine, self.verifier)
+        return _Run(run_id, request, options, owner, key, container.id, container.image_id, sharers)
 
     def _changed_since_check(self, checked: Container) -> str | None:
         """Why ``checked`` must not be updated after all, now that its lock is ours: the
@@ -364,10 +364,8 @@ class Executor:
         """rename the old container aside and the new one into place (both allowed while the
         old one runs), then stop the old one and start the new one: the only downtime."""
         new_id = run.new_id or ""
-        run.sharers = SharerSwaps(
-            self.engine,
-            self.verifier,
-            namespace_sharers(self.engine, run.request.container, run.old_id, run.id),
+        run.sharers.records = namespace_sharers(
+            self.engine, run.request.container, run.old_id, run.id
         )
         self._step(run, Step.RENAME_OLD, old_id=run.old_id, new_id=new_id, name=run.aside_name)
         self.engine.rename_container(run.old_id, run.aside_name)
@@ -402,7 +400,7 @@ class Executor:
     def _follow(self, run: _Run) -> None:
         """The dependents: namespace sharers recreated in the new namespace, declared
         dependents restarted (ARCHITECTURE.md: handled in order, after the verification)."""
-        sharers = run.sharers.records if run.sharers else []
+        sharers = run.sharers.records
         declared = declared_dependents(self.engine, run.request.container, run.old_id)
         if not sharers and not declared:
             return
@@ -413,8 +411,7 @@ class Executor:
             recreate=[record.as_dict() for record in sharers],
             restart=[container.id for container in declared],
         )
-        if run.sharers:
-            run.sharers.recreate_all(run.new_id or "")
+        run.sharers.recreate_all(run.new_id or "")
         self._failpoint(run, Step.DEPENDENTS)
         for problem in restart_all(self.engine, declared):
             self.journal.log(run.id, "WARNING", problem)
@@ -433,8 +430,7 @@ class Executor:
 
     def _commit(self, run: _Run) -> UpdateOutcome:
         self._step(run, Step.COMMIT, old_id=run.old_id, new_id=run.new_id)
-        sharers = run.sharers.old_ids() if run.sharers else []
-        for old_id in [run.old_id, *sharers]:
+        for old_id in [run.old_id, *run.sharers.old_ids()]:
             try:
                 self.engine.remove_container(old_id, force=True)
             except ColibriError as exc:  # the update stands; the old one is only left over
@@ -494,14 +490,13 @@ class Executor:
         return self._finish(run, RunStatus.ROLLED_BACK, reason)
 
     def _undo_switch(self, run: _Run) -> None:
-        if run.sharers:
-            run.sharers.undo_names()
+        run.sharers.undo_names()
         if run.new_id:
             self.engine.remove_container(run.new_id, force=True)
         if run.renamed_old:
             self.engine.rename_container(run.old_id, run.name)
         self._ensure_running(run.old_id, run.was_running)
-        for record in run.sharers.records if run.sharers else []:
+        for record in run.sharers.records:
             self._ensure_running(record.old_id, record.was_running)
         self._restore_tag(run)
 

@@ -13,7 +13,7 @@ import os
 import socket
 from dataclasses import dataclass
 
-from colibri.domain.journal import LockOwner, RunRecord, RunStatus, Step
+from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, RunRecord, RunStatus, Step
 from colibri.domain.ports import Engine, Journal
 from colibri.domain.recovery import (
     Observed,
@@ -29,8 +29,6 @@ from colibri.update.verify import Verifier
 __all__ = ["Recoverer", "RecoveryOutcome"]
 
 log = logging.getLogger(__name__)
-
-LOCK_TTL_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
