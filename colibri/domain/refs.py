@@ -25,6 +25,7 @@ and a bare 64-hex string is an image ID, never a repository name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from colibri.errors import BadReference
@@ -32,6 +33,7 @@ from colibri.errors import BadReference
 __all__ = [
     "DOCKER_HUB",
     "ImageRef",
+    "in_repository",
     "is_image_id",
     "parse_reference",
 ]
@@ -232,3 +234,18 @@ def _split_domain(name: str, text: str) -> tuple[str, str]:
 
 def _looks_like_domain(first: str) -> bool:
     return "." in first or ":" in first or first == "localhost" or first != first.lower()
+
+
+def in_repository(ref: ImageRef, references: Iterable[str]) -> list[str]:
+    """Those of ``references`` (an image's RepoTags and RepoDigests) that name ``ref``'s
+    repository, compared after normalisation; entries that do not parse are left out."""
+    found = []
+    for entry in references:
+        name = entry.rpartition("@")[0] if "@" in entry else entry.rpartition(":")[0]
+        try:
+            other = parse_reference(name)
+        except BadReference:
+            continue
+        if other.registry_key == ref.registry_key and other.path == ref.path:
+            found.append(entry)
+    return found

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from colibri.domain.model import LocalImage
 from colibri.domain.ports import Engine
-from colibri.domain.refs import ImageRef, parse_reference
-from colibri.errors import BadReference, ColibriError
+from colibri.domain.refs import ImageRef, in_repository
+from colibri.errors import ColibriError
 
 __all__ = ["remove_unused_image"]
 
@@ -19,7 +18,7 @@ def remove_unused_image(engine: Engine, ref: ImageRef, image_id: str) -> tuple[s
     image = engine.inspect_image(image_id)
     if image is None:
         return "INFO", f"image {image_id[:19]} is already gone"
-    ours = references_in(ref, image)
+    ours = in_repository(ref, (*image.repo_tags, *image.repo_digests))
     others = [t for t in image.repo_tags if t not in ours]
     try:
         for reference in ours:
@@ -30,17 +29,3 @@ def remove_unused_image(engine: Engine, ref: ImageRef, image_id: str) -> tuple[s
         return "WARNING", f"could not remove image {image_id[:19]}: {exc}"
     kept = f"; kept: also tagged {', '.join(others)}" if others else ""
     return "INFO", f"removed image {image_id[:19]}{kept}"
-
-
-def references_in(ref: ImageRef, image: LocalImage) -> list[str]:
-    """The image's tags and digest references that belong to ``ref``'s repository."""
-    found = []
-    for entry in (*image.repo_tags, *image.repo_digests):
-        name = entry.rpartition("@")[0] if "@" in entry else entry.rpartition(":")[0]
-        try:
-            other = parse_reference(name)
-        except BadReference:
-            continue
-        if other.registry_key == ref.registry_key and other.path == ref.path:
-            found.append(entry)
-    return found

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from colibri.domain.refs import DOCKER_HUB, ImageRef, is_image_id, parse_reference
+from colibri.domain.refs import DOCKER_HUB, ImageRef, in_repository, is_image_id, parse_reference
 from colibri.errors import BadReference, ColibriError
 
 HEX64 = "0123456789abcdef" * 4
@@ -470,3 +470,27 @@ def test_parse_reference_either_parses_or_raises_bad_reference(text: str) -> Non
     except BadReference:
         return
     assert parse_reference(str(parsed)) == parsed
+
+
+def test_in_repository_keeps_the_references_of_that_repository_only() -> None:
+    ref = parse_reference("busybox:1")
+    references = [
+        "busybox:1",
+        "docker.io/library/busybox:latest",  # the same repository, spelled out
+        "busybox@sha256:" + "a" * 64,
+        "index.docker.io/library/busybox:2",
+        "ghcr.io/library/busybox:1",  # another registry
+        "library/busybox-extra:1",  # another repository
+        "localhost:5000/busybox:1",
+        "<none>:<none>",  # what the daemon lists for an untagged image
+        "not a reference",
+    ]
+    assert in_repository(ref, references) == [
+        "busybox:1",
+        "docker.io/library/busybox:latest",
+        "busybox@sha256:" + "a" * 64,
+        "index.docker.io/library/busybox:2",
+    ]
+    assert in_repository(parse_reference("localhost:5000/busybox"), references) == [
+        "localhost:5000/busybox:1"
+    ]
