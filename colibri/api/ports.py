@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.tokens import ApiToken
     from colibri.services.containers import CheckSummary
+    from colibri.services.runs import Seen
     from colibri.services.targets import DeliveryReport
 
 __all__ = [
@@ -103,6 +104,11 @@ class RunApi(Protocol):
     def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
         """Progress events of the run until it has finished, each with an ``event`` key:
         ``step``, ``log``, and last ``finished`` with the outcome."""
+        ...
+
+    def progress(self, run_id: str, seen: Seen) -> tuple[Sequence[Mapping[str, Any]], Seen] | None:
+        """The events written since ``seen`` and what is seen now, without waiting;
+        ``None`` for an unknown run."""
         ...
 
 

@@ -25,6 +25,7 @@ import secrets
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,13 +35,22 @@ from colibri.errors import ColibriError, StoreError
 from colibri.services.paging import check_page
 from colibri.services.runner import SettingRunner
 
-__all__ = ["RunService"]
+__all__ = ["RunService", "Seen"]
 
 log = logging.getLogger(__name__)
 
 TRIGGER = "api"
 _UNKNOWN_RUN = "unknown run id"  # what SqlJournal.get_run says of an id it does not have
 _MAX_RUN_ID = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """How much of a run a follower has had: steps, log lines, and whether it finished."""
+
+    steps: int = 0
+    logs: int = 0
+    finished: bool = False
 
 
 class RunService:
@@ -125,18 +135,30 @@ class RunService:
         "at", "level", "message"}`` per log line, then ``{"event": "finished", "status",
         "reason", "finished_at", "downtime_ms", "new_digest"}``. Polls every ``poll``
         seconds; a run that is already finished yields its whole story at once."""
-        steps_seen = logs_seen = 0
+        seen = Seen()
         while True:
-            run = self.get_run(run_id)
-            if run is None:
+            found = self.progress(run_id, seen)
+            if found is None:
                 return
-            yield from (_step_event(step) for step in run.steps[steps_seen:])
-            yield from (_log_event(line) for line in run.logs[logs_seen:])
-            steps_seen, logs_seen = len(run.steps), len(run.logs)
-            if run.status is not RunStatus.RUNNING:
-                yield _finished_event(run)
+            events, seen = found
+            yield from events
+            if seen.finished:
                 return
             self.clock.sleep(poll)
+
+    def progress(self, run_id: str, seen: Seen) -> tuple[list[dict[str, Any]], Seen] | None:
+        """One look at a run: the events written since ``seen`` (as :meth:`follow` yields
+        them) and what has been seen now; ``None`` for an unknown id. It never waits, so an
+        asynchronous caller can poll without holding a thread in between."""
+        run = self.get_run(run_id)
+        if run is None:
+            return None
+        events = [_step_event(step) for step in run.steps[seen.steps :]]
+        events += [_log_event(line) for line in run.logs[seen.logs :]]
+        finished = run.status is not RunStatus.RUNNING
+        if finished:
+            events.append(_finished_event(run))
+        return events, Seen(len(run.steps), len(run.logs), finished)
 
     def drain(self, timeout: float) -> bool:
         """Take no more runs; wait up to ``timeout`` seconds for the running ones. ``True``

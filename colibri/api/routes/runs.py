@@ -5,17 +5,17 @@ Every route needs ``runs:read``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
-from colibri.api.deps import ServicesDep, require
+from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
-from colibri.api.responses import NOT_FOUND, answers
+from colibri.api.responses import NOT_FOUND, TOO_MANY, answers
 from colibri.api.schemas.common import MAX_ID, ContainerName, EnvironmentName, RunId
 from colibri.api.schemas.runs import RunDetail, RunPublic
-from colibri.api.sse import MEDIA_TYPE, run_events
+from colibri.api.sse import MEDIA_TYPE, EventStream, StreamSlots, run_events
 from colibri.domain.journal import RunRecord
 from colibri.domain.tokens import Permission
 
@@ -74,14 +74,15 @@ def get_run(
             "description": "Server-sent events: `step` and `log` as they are written, then "
             "`finished` with the run's outcome; the stream then closes.",
         },
-        **answers(NOT_FOUND),
+        **answers(NOT_FOUND, TOO_MANY),
     },
 )
-def follow_run(services: ServicesDep, run_id: RunIdPath) -> StreamingResponse:
-    """The run's live progress as server-sent events, until it has finished."""
+def follow_run(
+    request: Request, services: ServicesDep, token: TokenDep, run_id: RunIdPath
+) -> StreamingResponse:
+    """The run's live progress as server-sent events, until it has finished; 429 when the
+    token already holds its share of open streams."""
     _run(services, run_id)
-    return StreamingResponse(
-        run_events(services.runs, run_id),
-        media_type=MEDIA_TYPE,
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    slots = cast(StreamSlots, request.app.state.stream_slots)
+    release = slots.take(token.id)
+    return EventStream(run_events(services.runs, run_id), release)

@@ -7,7 +7,7 @@ the real store are exercised by ``tests/integration/api``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from colibri.domain.settings import (
 from colibri.domain.tokens import ApiToken, Permission
 from colibri.errors import LockHeld
 from colibri.services.containers import CheckSummary, EnvironmentCheck
+from colibri.services.runs import Seen
 from colibri.services.targets import DeliveryReport
 from colibri.store.conflicts import StoreConflict
 
@@ -147,10 +148,14 @@ class FakeRuns:
     def get_run(self, run_id: str) -> RunRecord | None:
         return self.runs.get(run_id)
 
-    def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
-        yield from self.events.get(run_id, [])
-        if self.follow_error is not None:
+    def progress(self, run_id: str, seen: Seen) -> tuple[list[Mapping[str, Any]], Seen] | None:
+        """Every event at the first look; a second look (only when ``follow_error`` is set,
+        which keeps the run going) raises it."""
+        if seen.logs:
+            assert self.follow_error is not None
             raise self.follow_error
+        events = list(self.events.get(run_id, []))
+        return events, Seen(0, 1, finished=self.follow_error is None)
 
 
 @dataclass
