@@ -251,7 +251,9 @@ def _calendar(core: str) -> bool:
     parts = core.split(".")
     if int(parts[0]) in _YEAR_FIRST and len(parts[0]) == 4:
         return True
-    return len(parts) > 1 and len(parts[0]) == 2 and _PADDED_MONTH_RE.fullmatch(parts[1]) is not None
+    return (
+        len(parts) > 1 and len(parts[0]) == 2 and _PADDED_MONTH_RE.fullmatch(parts[1]) is not None
+    )
 
 
 def _numbers_are_a_version(tag: str, match: re.Match[str]) -> bool:

@@ -41,7 +41,11 @@ def _item(draw: st.DrawFn, low: int, high: int, names: list[str]) -> str:
 
 @st.composite
 def _field(
-    draw: st.DrawFn, low: int, high: int, names: list[str] = [], day: bool = False  # noqa: B006
+    draw: st.DrawFn,
+    low: int,
+    high: int,
+    names: list[str] = [],
+    day: bool = False,  # noqa: B006
 ) -> str:
     if day and draw(st.integers(0, 9)) == 0:
         return "?"

@@ -113,7 +113,8 @@ def test_sunday_as_seven_runs_on_sundays_only(weekdays: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("weekdays", "days"), [("sat-sun", {6, 7}), ("fri-sun", {5, 6, 7}), ("MON-SUN", set(range(1, 8)))]
+    ("weekdays", "days"),
+    [("sat-sun", {6, 7}), ("fri-sun", {5, 6, 7}), ("MON-SUN", set(range(1, 8)))],
 )
 def test_day_name_ranges_ending_on_sunday_run_to_sunday(weekdays: str, days: set[int]) -> None:
     runs = upcoming(Schedule.of("custom", f"0 4 * * {weekdays}"), utc(2026, 3, 3), 14)
