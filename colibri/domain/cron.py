@@ -8,20 +8,21 @@ saying so, and so is ``?`` inside a list (``?,1``), which no cron library reads.
 
 Sunday is ``0`` and also ``7``, and ``sun`` at the end of a range is ``7``, so ``sat-sun``,
 ``fri-sun`` and ``mon-sun`` are the weekends and the whole week they look like, and ``7-7`` and
-``7/1`` are Sunday only (``sun-sun`` too). ``N/STEP`` runs from ``N`` to the field's last value (``sat`` for the
-weekdays, so ``6/1`` is Saturday). A range never wraps around: ``5-1`` is refused.
+``7/1`` are Sunday only (``sun-sun`` too). ``N/STEP`` runs from ``N`` to the field's last value
+(``sat`` for the weekdays, so ``6/1`` is Saturday). A range never wraps around: ``5-1`` is
+refused.
 
-When both day fields are restricted, a day matching either runs (``0 4 1 * mon`` is the first
-of the month and every Monday); a day field that starts with ``*`` or is ``?`` does not
-restrict, so ``0 4 1 * */2`` is the first of the month when it falls on an even weekday. This
-is the rule of Vixie cron and cronie.
+When both day fields are restricted, a day matching either runs (``0 4 1 * mon`` is the first of
+the month and every Monday); a day field that starts with ``*`` or is ``?`` does not restrict,
+so ``0 4 1 * */2`` is the first of the month when it falls on an even weekday. This is the rule
+of Vixie cron and cronie.
 
 :func:`check_cron` validates; :func:`cron_rule` turns a valid expression into the form the
 scheduler computes with (croniter) and describes with (cron-descriptor): items of one value
 (``5-5``) and weekday items that involve ``7`` spelled out as plain numbers (croniter reads
-``5-5`` and ``7/1`` as ``*``), and whether the day fields combine with "or". A property test checks that every expression
-:func:`check_cron` accepts is computed by the scheduler, and computed to the dates these
-rules give.
+``5-5`` and ``7/1`` as ``*``), and whether the day fields combine with "or". A property test
+checks that every expression :func:`check_cron` accepts is computed by the scheduler, and
+computed to the dates these rules give.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 A tag is read as ``prefix`` + numeric ``core`` + ``suffix``: ``v1.2.3`` is ``v`` + ``1.2.3``,
 ``17.11-alpine`` is ``17.11`` + ``-alpine``, ``v8.9.0-ls101`` is ``v`` + ``8.9.0`` + ``-ls101``.
-The core is 1-4 dot-separated integers (leading zeros allowed, so CalVer ``2025.04.0`` works);
-a tag without one, or with five or more, is not a version and is never offered.
+The core is 1-4 dot-separated integers (leading zeros allowed, so CalVer ``2025.04.0`` works); a
+tag without one, or with five or more, is not a version and is never offered.
 
 A recognised pre-release marker in the suffix (``alpha``, ``beta``, ``rc``, ``pre``, ``dev``,
 ``nightly``: any case, with or without a separator and a number, as in ``rc1``, ``-RC.2``,
@@ -24,14 +24,15 @@ A candidate must:
 * be strictly greater than the current tag.
 
 Versions compare by core (as integers, component by component; a shorter core that is a prefix
-of a longer one sorts first), then a release above any pre-release of the same core
-(``dev`` < ``nightly`` < ``alpha`` < ``beta`` < ``pre`` < ``rc``, then the marker's number), then
-the variant's numbers. Tags of equal value (``2025.04.0`` and ``2025.4.0``) are ordered by the
-tag text, only to keep listings stable; neither is "greater" than the other.
+of a longer one sorts first), then a release above any pre-release of the same core (``dev`` <
+``nightly`` < ``alpha`` < ``beta`` < ``pre`` < ``rc``, then the marker's number), then the
+variant's numbers. Tags of equal value (``2025.04.0`` and ``2025.4.0``) are ordered by the tag
+text, only to keep listings stable; neither is "greater" than the other.
 
 Versions come in families that never mix: a calendar version (CalVer: a year first, as
-``2025.04.0``, or a two-digit year and a zero-padded month, as ``20.04.1``) is never offered to a container on a tag without either (``5.1.4`` does not move to
-``20.04.1``). The reverse needs no rule: ``24.10`` may follow ``24.04``.
+``2025.04.0``, or a two-digit year and a zero-padded month, as ``20.04.1``) is never offered to
+a container on a tag without either (``5.1.4`` does not move to ``20.04.1``). The reverse needs
+no rule: ``24.10`` may follow ``24.04``.
 
 Some tags have numbers that are not versions, and are not read as versions:
 

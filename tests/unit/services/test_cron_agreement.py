@@ -13,19 +13,19 @@ from colibri.domain.cron import check_cron, cron_rule, field_values
 from colibri.domain.settings import Schedule
 from colibri.services.run_times import upcoming
 
-_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-_WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
-def _value(low: int, high: int, names: list[str]) -> st.SearchStrategy[str]:
+def _value(low: int, high: int, names: tuple[str, ...]) -> st.SearchStrategy[str]:
     numbers = st.integers(low, high).map(str)
     if not names:
         return numbers
-    return numbers | st.sampled_from(names).map(lambda name: name.upper() if len(name) else name)
+    return numbers | st.sampled_from(names) | st.sampled_from(names).map(str.upper)
 
 
 @st.composite
-def _item(draw: st.DrawFn, low: int, high: int, names: list[str]) -> str:
+def _item(draw: st.DrawFn, low: int, high: int, names: tuple[str, ...]) -> str:
     value = _value(low, high, names)
     kind = draw(st.sampled_from(["star", "one", "range"]))
     if kind == "star":
@@ -41,11 +41,7 @@ def _item(draw: st.DrawFn, low: int, high: int, names: list[str]) -> str:
 
 @st.composite
 def _field(
-    draw: st.DrawFn,
-    low: int,
-    high: int,
-    names: list[str] = [],
-    day: bool = False,  # noqa: B006
+    draw: st.DrawFn, low: int, high: int, names: tuple[str, ...] = (), day: bool = False
 ) -> str:
     if day and draw(st.integers(0, 9)) == 0:
         return "?"
