@@ -45,6 +45,9 @@ class FakeEnvironments:
     def get(self, environment_id: int) -> Environment | None:
         return self.rows.get(environment_id)
 
+    def find(self, name: str) -> Environment | None:
+        return next((env for env in self.rows.values() if env.name == name), None)
+
     def create(self, new: NewEnvironment) -> Environment:
         self._unique(new.name, None)
         created = Environment(len(self.rows) + 1, new.name, new.endpoint, new.labels, NOW)
