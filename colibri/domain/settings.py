@@ -43,8 +43,8 @@ __all__ = [
     "GateOptions",
     "NewAutoUpdate",
     "Schedule",
-    "SettingCriteria",
     "ScheduleType",
+    "SettingCriteria",
     "UpdatePolicy",
     "check_container_name",
     "check_timezone",
@@ -84,6 +84,7 @@ class SettingCriteria(StrEnum):
     def level(self) -> Level | None:
         """The gate level this setting imposes; ``None`` for ``inherit``."""
         return None if self is SettingCriteria.INHERIT else Level(self.value)
+
 
 #: Run outcomes that count as a failure of the setting (``blocked`` is a decision, not one).
 FAILED_STATUSES = frozenset({RunStatus.FAILED, RunStatus.ROLLED_BACK})

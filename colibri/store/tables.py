@@ -277,7 +277,11 @@ class EventRow(Base):
     ``id`` across all runs: the id of server-sent events, from which a client resumes."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_run", "run_id", "id"), Index("ix_events_at", "at"), NEVER_REUSED)
+    __table_args__ = (
+        Index("ix_events_run", "run_id", "id"),
+        Index("ix_events_at", "at"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime]

@@ -62,9 +62,7 @@ _ALIASES = {"cron": "cron_expression", "criteria": "vulnerability_criteria"}
 
 
 def _cron_field() -> Any:
-    return Field(
-        None, validation_alias=AliasChoices("cron_expression", "cron"), description=_CRON
-    )
+    return Field(None, validation_alias=AliasChoices("cron_expression", "cron"), description=_CRON)
 
 
 def _one_spelling(data: Any) -> Any:
@@ -74,6 +72,8 @@ def _one_spelling(data: Any) -> Any:
             if alias in data and name in data:
                 raise ValueError(f"give {name} or {alias}, not both")
     return data
+
+
 _TIMEZONE = "An IANA time zone the cron is read in (`UTC`, `Europe/Paris`)."
 
 

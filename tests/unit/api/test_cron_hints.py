@@ -58,7 +58,10 @@ def test_a_seconds_field_is_refused_with_the_five_others(client: ApiClient) -> N
     change = {"schedule_type": "custom", "cron": "0 30 4 * * *"}
     for method in ("PATCH", "PUT"):
         item = _refusal(client.request(method, url, json=change))
-        assert (item["loc"], item["ctx"]["suggestion"]) == (["body", "cron_expression"], "30 4 * * *")
+        assert (item["loc"], item["ctx"]["suggestion"]) == (
+            ["body", "cron_expression"],
+            "30 4 * * *",
+        )
 
 
 def test_a_refusal_without_an_equivalent_only_says_why(client: ApiClient) -> None:
