@@ -45,6 +45,10 @@ class EnvironmentApi(Protocol):
 
     def get(self, environment_id: int) -> Environment | None: ...
 
+    def find(self, name: str) -> Environment | None:
+        """The environment named ``name``, or ``None``."""
+        ...
+
     def create(self, new: NewEnvironment) -> Environment: ...
 
     def update(self, environment_id: int, new: NewEnvironment) -> Environment | None: ...
@@ -100,9 +104,15 @@ class RunApi(Protocol):
         """One run with its steps and logs, or ``None``."""
         ...
 
-    def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
-        """Progress events of the run until it has finished, each with an ``event`` key:
-        ``step``, ``log``, and last ``finished`` with the outcome."""
+    def follow(self, run_id: str, after: int = 0) -> Iterable[Mapping[str, Any]]:
+        """Progress events of the run after event id ``after`` until it has finished, each
+        with an ``id`` and an ``event`` key: ``started``, ``step``, ``log``, and last
+        ``finished`` with the outcome."""
+        ...
+
+    def follow_all(self, after: int | None = None) -> Iterable[Mapping[str, Any] | None]:
+        """Every run's events after ``after`` (``None``: from now on), without end; ``None``
+        now and then when nothing happens."""
         ...
 
 

@@ -45,6 +45,9 @@ class FakeEnvironments:
     def get(self, environment_id: int) -> Environment | None:
         return self.rows.get(environment_id)
 
+    def find(self, name: str) -> Environment | None:
+        return next((env for env in self.rows.values() if env.name == name), None)
+
     def create(self, new: NewEnvironment) -> Environment:
         self._unique(new.name, None)
         created = Environment(len(self.rows) + 1, new.name, new.endpoint, new.labels, NOW)
@@ -120,6 +123,8 @@ class FakeRuns:
     schedules: FakeSchedules | None = None
     started: list[int] = field(default_factory=list)
     follow_error: Exception | None = None
+    everything: list[Mapping[str, Any] | None] = field(default_factory=list)
+    followed_after: list[int | None] = field(default_factory=list)
 
     def start_now(self, setting_id: int) -> str | None:
         if self.schedules is None or self.schedules.get(setting_id) is None:
@@ -147,10 +152,15 @@ class FakeRuns:
     def get_run(self, run_id: str) -> RunRecord | None:
         return self.runs.get(run_id)
 
-    def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
+    def follow(self, run_id: str, after: int = 0) -> Iterable[Mapping[str, Any]]:
+        self.followed_after.append(after)
         yield from self.events.get(run_id, [])
         if self.follow_error is not None:
             raise self.follow_error
+
+    def follow_all(self, after: int | None = None) -> Iterable[Mapping[str, Any] | None]:
+        self.followed_after.append(after)
+        yield from self.everything
 
 
 @dataclass
