@@ -1,16 +1,19 @@
 """Server-sent events: how a run's progress is framed on ``GET /api/runs/{id}/events``.
 
-Each progress event the run service yields becomes one SSE message: ``event:`` is the event's
-``event`` key (``step``, ``log``, ``finished``), ``data:`` the whole event as one line of
-JSON. After ``finished`` (the run's outcome) the stream closes; a client should stop
-listening then, as a browser's ``EventSource`` would otherwise reconnect and hear the story
-again. A store failure while following ends the stream with an ``error`` message.
+Each progress event the run service yields becomes one SSE message: ``id:`` is the event's
+number (a reconnecting ``EventSource`` sends it back as ``Last-Event-ID`` and gets only what
+it missed), ``event:`` the event's ``event`` key (``started``, ``step``, ``log``,
+``finished``), ``data:`` the whole event as one line of JSON. After ``finished`` (the run's
+outcome) a run's stream closes; a client should stop listening then, as a browser's
+``EventSource`` would otherwise reconnect. The stream of every run (``/api/events``) never
+ends; when nothing happens it sends a comment line now and then. A store failure while
+following ends the stream with an ``error`` message.
 
-A stream holds no worker thread while it waits: it is an asynchronous generator that asks
-the run service for what is new (one short read in a worker thread) and sleeps on the event
-loop between looks, so any number of open streams leave the threads to the other routes.
-Each token may hold at most ``COLIBRI_API_STREAMS_PER_TOKEN`` streams at once
-(:class:`StreamSlots`); one more is a 429.
+A stream holds no worker thread while it waits: the run service's feeds say where they would
+wait (``Pause``), each look in between is one short read in a worker thread, and the waiting
+is done on the event loop, so open streams leave the threads to the other routes. Each token
+may hold at most ``COLIBRI_API_STREAMS_PER_TOKEN`` streams at once (:class:`StreamSlots`);
+one more is a 429.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ import json
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import anyio
 from fastapi import HTTPException
@@ -30,42 +33,74 @@ from fastapi.responses import StreamingResponse
 
 from colibri.api.ports import RunApi
 from colibri.errors import ColibriError
+from colibri.services.runs import Pause
 
-__all__ = ["MEDIA_TYPE", "EventStream", "StreamSlots", "frame", "run_events"]
+__all__ = [
+    "KEEPALIVE",
+    "MEDIA_TYPE",
+    "EventStream",
+    "StreamSlots",
+    "all_events",
+    "frame",
+    "paced",
+    "run_events",
+]
 
 log = logging.getLogger(__name__)
 
 MEDIA_TYPE = "text/event-stream"
-POLL_SECONDS = 0.5
+KEEPALIVE = b": keep-alive\n\n"
 _NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 def frame(event: str, data: Mapping[str, Any]) -> bytes:
-    """One SSE message: its name and its data as a single line of JSON."""
+    """One SSE message: its id (the data's integer ``id``, if any), its name and its data as
+    a single line of JSON."""
     name = event if _NAME.fullmatch(event) else "message"
     payload = json.dumps(data, default=_plain, separators=(",", ":"), sort_keys=True)
-    return f"event: {name}\ndata: {payload}\n\n".encode()
+    number = data.get("id")
+    prefix = f"id: {number}\n" if isinstance(number, int) and not isinstance(number, bool) else ""
+    return f"{prefix}event: {name}\ndata: {payload}\n\n".encode()
 
 
-async def run_events(runs: RunApi, run_id: str, poll: float = POLL_SECONDS) -> AsyncIterator[bytes]:
-    """The run's progress as SSE messages until it has finished (or ``error``)."""
-    from colibri.services.runs import Seen
-
-    seen = Seen()
+async def run_events(runs: RunApi, run_id: str, after: int = 0) -> AsyncIterator[bytes]:
+    """The run's progress after event ``after`` as SSE messages until it has finished (or
+    ``error``)."""
     try:
-        while True:
-            found = await anyio.to_thread.run_sync(runs.progress, run_id, seen)
-            if found is None:
-                return
-            events, seen = found
-            for event in events:
-                yield frame(str(event.get("event") or "message"), event)
-            if seen.finished:
-                return
-            await anyio.sleep(poll)
+        async for event in paced(runs.watch(run_id, after)):
+            yield frame(str(event.get("event") or "message"), event)
     except ColibriError as exc:
         log.warning("following run %s failed: %s", run_id, exc)
         yield frame("error", {"event": "error", "run_id": run_id, "detail": str(exc)})
+
+
+async def all_events(runs: RunApi, after: int | None = None) -> AsyncIterator[bytes]:
+    """Every run's events after ``after`` (``None``: from now on), a keep-alive comment when
+    quiet, until the service stops (or ``error``)."""
+    yield KEEPALIVE  # the headers go out at once
+    try:
+        async for event in paced(runs.watch_all(after)):
+            yield KEEPALIVE if event is None else frame(str(event.get("event")), event)
+    except ColibriError as exc:
+        log.warning("following every run failed: %s", exc)
+        yield frame("error", {"event": "error", "detail": str(exc)})
+
+
+async def paced(items: Iterator[_T | Pause]) -> AsyncIterator[_T]:
+    """``items`` without their pauses: each step taken in a worker thread (a short read),
+    each pause waited on the event loop."""
+    while True:
+        item = await anyio.to_thread.run_sync(next, items, _END)
+        if item is _END:
+            return
+        if isinstance(item, Pause):
+            await anyio.sleep(item.seconds)
+            continue
+        yield cast(_T, item)
+
+
+_END = object()
+_T = TypeVar("_T")
 
 
 class StreamSlots:
@@ -104,11 +139,6 @@ class StreamSlots:
                     self._open.pop(token_id, None)
 
         return give_back
-
-    def held(self, token_id: int) -> int:
-        """The streams ``token_id`` holds open now."""
-        with self._lock:
-            return self._open.get(token_id, 0)
 
 
 class EventStream(StreamingResponse):

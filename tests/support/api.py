@@ -41,6 +41,7 @@ API_ROUTES: list[tuple[str, str, Permission | None]] = [
     ("GET", "/api/runs", Permission.RUNS_READ),
     ("GET", "/api/runs/{run_id}", Permission.RUNS_READ),
     ("GET", "/api/runs/{run_id}/events", Permission.RUNS_READ),
+    ("GET", "/api/events", Permission.RUNS_READ),
     ("GET", "/api/containers", Permission.CONTAINERS_READ),
     ("POST", "/api/check", Permission.UPDATES_RUN),
     ("GET", "/api/environments", Permission.ENVIRONMENTS_READ),
