@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from colibri.config import Settings
+from colibri.domain.environments import Environment
 from colibri.domain.refs import ImageRef
+from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
 if TYPE_CHECKING:
+    from colibri.engine.client import PullAuth
     from colibri.registry.client import RegistryClient
     from colibri.store.factory import Store
 
@@ -52,18 +56,24 @@ def registry_client(settings: Settings, stack: ExitStack) -> RegistryClient:
 
 @contextmanager
 def open_store(settings: Settings) -> Iterator[Store]:
+    from colibri.bootstrap.datadir import prepare_data_dir, sqlite_path
     from colibri.store.factory import make_store
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with make_store(settings.effective_database_url) as store:
+    url = settings.effective_database_url
+    prepare_data_dir(settings.data_dir, sqlite_path(url))
+    with make_store(url) as store:
         yield store
 
 
 def registry_auth_for(settings: Settings) -> Callable[[ImageRef], Mapping[str, str] | None]:
     """What the daemon needs to pull from a registry: Docker's configured credentials."""
+    return _auth_from(settings.docker_config / "config.json")
+
+
+def _auth_from(config: Path) -> Callable[[ImageRef], Mapping[str, str] | None]:
     from colibri.registry.credentials import DockerConfigCredentials
 
-    credentials = DockerConfigCredentials(settings.docker_config / "config.json")
+    credentials = DockerConfigCredentials(config)
 
     def registry_auth(ref: ImageRef) -> Mapping[str, str] | None:
         found = credentials.lookup(ref.registry_key)
@@ -74,3 +84,32 @@ def registry_auth_for(settings: Settings) -> Callable[[ImageRef], Mapping[str, s
         return {"username": found.username, "password": found.password}
 
     return registry_auth
+
+
+def pull_auth_for(environment: Environment, files: Path) -> PullAuth:
+    """Which registry credentials ``environment``'s daemon is given with a pull: the host's
+    (as offered) only when it is trusted with them, its own ``config.json`` (a file in the
+    environment files directory ``files``) when it has one, else none."""
+    from colibri.domain.environments import HOST_CREDENTIALS, NO_CREDENTIALS
+    from colibri.domain.refs import parse_reference
+
+    source = environment.registry_credentials
+    if source == HOST_CREDENTIALS:
+        return lambda _repository, offered: offered
+    if source == NO_CREDENTIALS:
+        return lambda _repository, _offered: None
+    own = _auth_from(file_in(files, source, environment.name))
+    return lambda repository, _offered: own(parse_reference(repository))
+
+
+def file_in(files: Path, name: str, environment: str) -> Path:
+    """``name`` inside the environment files directory, symbolic links followed; a
+    ``ConfigError`` (the same whether it exists or not) when it leads outside."""
+    root = files.resolve()
+    found = (root / name).resolve()
+    if not found.is_relative_to(root):
+        raise ConfigError(
+            f"environment {environment}: its files must be in the environment files "
+            f"directory {root} (COLIBRI_ENVIRONMENT_FILES)"
+        )
+    return found

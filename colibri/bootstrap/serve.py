@@ -7,13 +7,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from colibri.bootstrap.cli import update_options
-from colibri.bootstrap.clients import open_store, registry_auth_for, registry_client
+from colibri.bootstrap.clients import (
+    file_in,
+    open_store,
+    pull_auth_for,
+    registry_auth_for,
+    registry_client,
+)
 from colibri.bootstrap.gate import gate_factory
 from colibri.config import Settings
-from colibri.domain.environments import Environment
+from colibri.domain.environments import Environment, TlsFiles
 from colibri.domain.invalid import Invalid
 from colibri.domain.ports import (
     Clock,
@@ -87,7 +95,7 @@ def serve(settings: Settings) -> Iterator[Service]:
         stack.callback(parts.scheduler.stop, 0.0)
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
-        services = _api_services(parts)
+        services = _api_services(parts, settings)
         yield Service(
             app=_create_app(services, settings),
             services=services,
@@ -125,7 +133,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     engines = _EngineCache(settings)
     stack.callback(engines.close)
     metrics = _metrics(registry)
-    notifications = _notifications(store, clock)
+    notifications = _notifications(settings, store, clock)
     runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
     statuses = store.container_statuses
     containers = ContainerService(
@@ -162,13 +170,12 @@ def _metrics(registry: RegistryClient) -> MetricsService:
     return MetricsService(CollectorRegistry(auto_describe=True), registry.stats)
 
 
-def _notifications(store: Store, clock: Clock) -> NotificationService:
+def _notifications(settings: Settings, store: Store, clock: Clock) -> NotificationService:
     from colibri.notify import AppriseNotifier
     from colibri.services.notifications import NotificationService
 
-    return NotificationService(
-        AppriseNotifier(), store.notification_targets, store.notification_log, clock
-    )
+    notifier = AppriseNotifier(allow_private=settings.notify_allow_private)
+    return NotificationService(notifier, store.notification_targets, store.notification_log, clock)
 
 
 def _runner(
@@ -233,11 +240,13 @@ class _EngineCache:
             found = self._engines.get(key)
         if found is not None:
             return found
+        files = self.settings.environment_files_dir
         engine = connect(
             environment.endpoint.url,
             timeout=self.settings.engine_timeout,
             pool_size=self.settings.engine_concurrency,
-            tls=environment.endpoint.tls,
+            tls=_tls_in(environment, files),
+            pull_auth=pull_auth_for(environment, files),
         )
         with self._lock:
             kept = self._engines.setdefault(key, engine)
@@ -250,6 +259,18 @@ class _EngineCache:
             engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             engine.close()
+
+
+def _tls_in(environment: Environment, files: Path) -> TlsFiles | None:
+    """The environment's TLS files as paths inside the environment files directory."""
+    tls = environment.endpoint.tls
+    if tls is None:
+        return None
+
+    def inside(name: str | None) -> str | None:
+        return None if name is None else str(file_in(files, name, environment.name))
+
+    return TlsFiles(inside(tls.ca), inside(tls.cert), inside(tls.key), verify=tls.verify)
 
 
 def _ensure_local(settings: Settings, environments: EnvironmentService) -> Environment:
@@ -286,7 +307,7 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
     return outcomes
 
 
-def _api_services(parts: _ServeParts) -> ApiServices:
+def _api_services(parts: _ServeParts, settings: Settings) -> ApiServices:
     from colibri.api import ApiServices
     from colibri.notify import AppriseNotifier, validate_url
     from colibri.services.health import HealthService
@@ -294,13 +315,19 @@ def _api_services(parts: _ServeParts) -> ApiServices:
     from colibri.services.targets import TargetService
 
     store, clock = parts.store, parts.clock
+    allow = settings.notify_allow_private
     return ApiServices(
         environments=parts.environments,
         schedules=ScheduleService(store.auto_updates, store.environments, clock),
         runs=parts.runs,
         containers=parts.containers,
         tokens=parts.tokens,
-        targets=TargetService(store.notification_targets, AppriseNotifier(), validate_url, clock),
+        targets=TargetService(
+            store.notification_targets,
+            AppriseNotifier(allow_private=allow),
+            partial(validate_url, allow_private=allow),
+            clock,
+        ),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
     )

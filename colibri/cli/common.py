@@ -16,6 +16,7 @@ __all__ = [
     "EXIT_CODES_HELP",
     "ExitCode",
     "OutputFormat",
+    "SecretFilter",
     "configure_logging",
     "fail_cleanly",
 ]
@@ -46,15 +47,38 @@ class OutputFormat(StrEnum):
 
 
 def configure_logging(level: str) -> None:
-    """One handler on stderr, for every colibri logger; called once per command."""
+    """One handler on stderr, for every colibri logger; called once per command.
+
+    Secrets stay out at every level: every line goes through :class:`SecretFilter`, and the
+    libraries that log whole requests at DEBUG (Apprise: target URLs and payloads; urllib3,
+    under Apprise: request lines with query tokens) are never more verbose than INFO."""
     logging.basicConfig(
         level=level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, SecretFilter) for f in handler.filters):
+            handler.addFilter(SecretFilter())
     quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
-    for noisy in ("httpx", "httpcore", "urllib3", "docker", "alembic"):
+    for noisy in ("httpx", "httpcore", "docker", "alembic"):
         logging.getLogger(noisy).setLevel(quiet)
+    for leaky in ("apprise", "urllib3", "requests"):
+        logging.getLogger(leaky).setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
+class SecretFilter(logging.Filter):
+    """Rewrites each record's message without the secrets a line may carry
+    (:func:`colibri.domain.redaction.redact_text`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from colibri.domain.redaction import redact_text
+
+        message = record.getMessage()
+        shown = redact_text(message)
+        if shown != message:
+            record.msg, record.args = shown, None
+        return True
 
 
 @contextmanager

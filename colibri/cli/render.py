@@ -66,7 +66,9 @@ def _table(*columns: str) -> Table:
 def _text(value: object, style: str = "") -> Text:
     from rich.text import Text
 
-    return Text(str(value if value is not None else ""), style=style)
+    from colibri.domain.printable import printable
+
+    return Text(printable(str(value if value is not None else "")), style=style)
 
 
 def _status(value: str) -> Text:

@@ -19,6 +19,7 @@ from colibri.cli.common import ExitCode, OutputFormat, configure_logging, fail_c
 from colibri.cli.options import FormatOpt, LogOpt
 from colibri.config import load_settings
 from colibri.domain.invalid import Invalid
+from colibri.domain.printable import printable
 from colibri.domain.tokens import ApiToken, Permission
 
 if TYPE_CHECKING:
@@ -52,7 +53,9 @@ ExpiresOpt = Annotated[
     ),
 ]
 _OPTIONS = {"name": "--name", "permissions": "--permission", "expires_at": "--expires-in"}
-IdArg = Annotated[int, typer.Argument(help="The token's id (colibri token list).")]
+IdArg = Annotated[
+    int, typer.Argument(help="The token's id (colibri token list).", min=1, max=2**63 - 1)
+]
 
 
 @app.command("create")
@@ -99,7 +102,7 @@ def revoke(token_id: IdArg, log_level: LogOpt = None) -> None:
     if revoked is None:
         typer.echo(f"colibri: there is no token {token_id}", err=True)
         raise typer.Exit(ExitCode.FAILURE)
-    typer.echo(f"revoked token {revoked.id} ({revoked.name})")
+    typer.echo(f"revoked token {revoked.id} ({printable(revoked.name)})")
 
 
 @contextmanager
@@ -150,8 +153,8 @@ def _print_table(tokens: list[ApiToken]) -> None:
         row = _as_dict(token)
         table.add_row(
             str(token.id),
-            Text(token.name),
-            Text(token.prefix),
+            Text(printable(token.name)),
+            Text(printable(token.prefix)),
             Text(", ".join(row["permissions"])),
             row["last_used_at"] or "",
             row["expires_at"] or "",

@@ -35,6 +35,7 @@ __all__ = [
     "generate_secret",
     "has_permission",
     "hash_secret",
+    "known_permissions",
     "parse_permissions",
     "secret_matches",
 ]
@@ -46,7 +47,11 @@ _SHOWN_CHARACTERS = 8
 
 
 class Permission(StrEnum):
-    """What a token may do. ``admin`` means everything."""
+    """What a token may do. ``admin`` means everything.
+
+    ``runs:raw`` reads run data unredacted (the old container's environment values, which
+    often hold passwords); ``runs:read`` sees it redacted. A name that a stored token carries
+    but this vocabulary no longer has grants nothing (see :func:`known_permissions`)."""
 
     CONTAINERS_READ = "containers:read"
     SCHEDULES_READ = "schedules:read"
@@ -55,11 +60,11 @@ class Permission(StrEnum):
     SCHEDULES_DELETE = "schedules:delete"
     UPDATES_RUN = "updates:run"
     RUNS_READ = "runs:read"
+    RUNS_RAW = "runs:raw"
     ENVIRONMENTS_READ = "environments:read"
     ENVIRONMENTS_MANAGE = "environments:manage"
     NOTIFICATIONS_READ = "notifications:read"
     NOTIFICATIONS_MANAGE = "notifications:manage"
-    SETTINGS_MANAGE = "settings:manage"
     ADMIN = "admin"
 
 
@@ -151,6 +156,13 @@ def has_permission(granted: Iterable[Permission], needed: Permission) -> bool:
     """Whether ``granted`` includes ``needed`` or ``admin``."""
     held = frozenset(granted)
     return Permission.ADMIN in held or needed in held
+
+
+def known_permissions(names: Iterable[str]) -> frozenset[Permission]:
+    """The permissions among stored ``names`` this vocabulary knows; the others (removed
+    since the token was made) are dropped: they grant nothing."""
+    known = {member.value: member for member in Permission}
+    return frozenset(known[name] for name in names if name in known)
 
 
 def parse_permissions(names: Iterable[str]) -> frozenset[Permission]:

@@ -61,6 +61,8 @@ class EngineAPI:
     def negotiate(self) -> None:
         """Use the daemon's API version, capped at the newest this code knows."""
         info = self.json("GET", "/version", versioned=False, action="ask the daemon its version")
+        if not isinstance(info, Mapping) or not isinstance(info.get("ApiVersion", ""), str):
+            raise EngineError(f"{self.host} did not answer as a Docker daemon does (/version)")
         server = _parse_version(str(info.get("ApiVersion") or "1.41"))
         if server < MIN_API:
             raise EngineError(
@@ -183,6 +185,9 @@ def _tcp_client(target: str, options: dict[str, Any], tls: TlsFiles | None) -> h
 
 
 def _tls_context(tls: TlsFiles) -> ssl.SSLContext:
+    """The client's TLS context. One message for every failure: whether a file is missing,
+    unreadable or not PEM is not told (the paths may be anyone's guess), only logged at
+    DEBUG."""
     try:
         context = ssl.create_default_context(cafile=tls.ca)
         if not tls.verify:  # the operator's explicit choice for this daemon (docker --tls)
@@ -191,7 +196,11 @@ def _tls_context(tls: TlsFiles) -> ssl.SSLContext:
         if tls.cert and tls.key:
             context.load_cert_chain(tls.cert, tls.key)
     except (OSError, ssl.SSLError) as exc:
-        raise ConfigError(f"Docker TLS files {tls.ca}, {tls.cert}, {tls.key}: {exc}") from exc
+        log.debug("TLS files %s, %s, %s: %s", tls.ca, tls.cert, tls.key, exc)
+        raise ConfigError(
+            "the environment's TLS files (CA, certificate, key) cannot be used: each must be "
+            "a readable PEM file in the environment files directory"
+        ) from None
     return context
 
 
@@ -215,7 +224,10 @@ def _ssh_forward(target: str, timeout: float) -> tuple[str, Any]:
     ]
     if parts.port:
         argv += ["-p", str(parts.port)]
-    argv.append(f"{parts.username}@{parts.hostname}" if parts.username else str(parts.hostname))
+    destination = f"{parts.username}@{parts.hostname}" if parts.username else str(parts.hostname)
+    if destination.startswith("-"):  # refused by the domain already; never an option to ssh
+        raise ConfigError(f"Docker host {target!r}: a user or host must not start with '-'")
+    argv += ["--", destination]
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + timeout
     while not Path(local).exists():
@@ -245,13 +257,21 @@ def _raise_for_status(response: httpx.Response, action: str) -> None:
 
 
 def _daemon_message(response: httpx.Response) -> str:
+    """What the daemon said, as Docker's API says it: the ``message`` of its JSON error body,
+    on one line, at most 300 characters. Anything else (a web page, another service's JSON)
+    is not repeated: whatever answers there is not a Docker daemon, or not one to quote."""
     try:
         body = response.json()
     except ValueError:
-        return response.text.strip()[:500] or f"HTTP {response.status_code}"
-    if isinstance(body, Mapping) and body.get("message"):
-        return str(body["message"])
-    return f"HTTP {response.status_code}"
+        return f"HTTP {response.status_code} (not a Docker API answer)"
+    message = body.get("message") if isinstance(body, Mapping) else None
+    if not isinstance(message, str) or not message.strip():
+        return f"HTTP {response.status_code} (not a Docker API answer)"
+    line = " ".join(message.split())
+    return line if len(line) <= _MESSAGE_LIMIT else line[: _MESSAGE_LIMIT - 1] + "…"
+
+
+_MESSAGE_LIMIT = 300
 
 
 def _decode_line(line: str, action: str) -> Any:

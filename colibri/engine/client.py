@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -18,9 +18,13 @@ from colibri.domain.environments import TlsFiles
 from colibri.domain.model import Container, LocalImage, Platform, digests_of
 from colibri.domain.refs import is_image_id
 from colibri.engine.api import DEFAULT_HOST, EngineAPI, open_api, quote_name
-from colibri.errors import EngineNotFound, PullFailed
+from colibri.errors import EngineError, EngineNotFound, PullFailed
 
-__all__ = ["DockerEngine", "connect"]
+__all__ = ["DockerEngine", "PullAuth", "connect"]
+
+#: What a daemon is given with a pull, from what the caller offered (the host's credentials
+#: for the repository): ``(repository, offered) -> sent``; ``None`` sends nothing.
+PullAuth = Callable[[str, Mapping[str, str] | None], Mapping[str, str] | None]
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +40,23 @@ def connect(
     timeout: float = 60.0,
     pool_size: int = 10,
     tls: TlsFiles | None = None,
+    pull_auth: PullAuth | None = None,
 ) -> DockerEngine:
     """Connect to the daemon at ``host`` (else ``DOCKER_HOST``, else the local socket) and
-    negotiate the API version; ``tls`` is a ``tcp://`` host's own TLS material."""
-    return DockerEngine(open_api(host, timeout=timeout, pool_size=pool_size, tls=tls))
+    negotiate the API version; ``tls`` is a ``tcp://`` host's own TLS material.
+    ``pull_auth`` decides which registry credentials this daemon is given (default: what the
+    caller offers, for the daemon the operator configured)."""
+    api = open_api(host, timeout=timeout, pool_size=pool_size, tls=tls)
+    return DockerEngine(api, pull_auth=pull_auth)
 
 
 class DockerEngine:
     """One Docker daemon."""
 
-    def __init__(self, api: EngineAPI) -> None:
+    def __init__(self, api: EngineAPI, *, pull_auth: PullAuth | None = None) -> None:
         self.api = api
         self.host = api.host or DEFAULT_HOST
+        self.pull_auth = pull_auth
 
     def close(self) -> None:
         self.api.close()
@@ -59,14 +68,15 @@ class DockerEngine:
             params={"all": int(include_stopped)},
             action="list containers",
         )
-        return [self._from_summary(summary) for summary in summaries or []]
+        return [self._from_summary(summary) for summary in _documents(summaries, self.host)]
 
     def get_container(self, name_or_id: str) -> Container:
         return container_from_inspect(self.inspect_container(name_or_id))
 
     def inspect_container(self, name_or_id: str) -> Mapping[str, Any]:
         path = f"/containers/{quote_name(name_or_id)}/json"
-        return dict(self.api.json("GET", path, action=f"inspect container {name_or_id}"))
+        found = self.api.json("GET", path, action=f"inspect container {name_or_id}")
+        return _document(found, self.host, "inspect container")
 
     def inspect_image(self, name_or_id: str) -> LocalImage | None:
         raw = self.inspect_image_raw(name_or_id)
@@ -94,6 +104,8 @@ class DockerEngine:
         params = {"fromImage": repository, "tag": digest}
         if platform:
             params["platform"] = platform
+        if self.pull_auth is not None:
+            auth = self.pull_auth(repository, auth)
         headers = {"X-Registry-Auth": _auth_header(auth)} if auth else {}
         for event in self.api.stream_lines(
             "POST",
@@ -265,6 +277,24 @@ def image_from_inspect(raw: Mapping[str, Any]) -> LocalImage:
         repo_tags=tuple(str(t) for t in raw.get("RepoTags") or ()),
         platform=platform,
     )
+
+
+def _document(found: Any, host: str, action: str) -> dict[str, Any]:
+    """One JSON object of the daemon; ``EngineError`` for anything else (not Docker)."""
+    if not isinstance(found, Mapping) or not isinstance(found.get("Id", ""), str):
+        raise EngineError(f"{action}: {host} did not answer as a Docker daemon does")
+    return dict(found)
+
+
+def _documents(found: Any, host: str) -> list[Mapping[str, Any]]:
+    """A JSON list of container summaries; ``EngineError`` for anything else."""
+    if found is None:
+        return []
+    if not isinstance(found, list) or not all(
+        isinstance(item, Mapping) and isinstance(item.get("Id"), str) for item in found
+    ):
+        raise EngineError(f"list containers: {host} did not answer as a Docker daemon does")
+    return found
 
 
 def _primary_name(names: list[str]) -> str:

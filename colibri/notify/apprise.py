@@ -26,6 +26,7 @@ import apprise
 
 from colibri.domain.messages import Message, Severity
 from colibri.errors import NotifyError
+from colibri.notify.destinations import DestinationRules
 from colibri.notify.urls import load_url, make_asset, redact_plugin
 
 __all__ = ["DEFAULT_TIMEOUT", "AppriseNotifier"]
@@ -46,13 +47,16 @@ class AppriseNotifier:
     """Sends :class:`~colibri.domain.messages.Message` values through Apprise URLs.
 
     ``timeout`` (seconds) bounds each network wait of a plugin (connect, read); a URL's own
-    ``cto=``/``rto=`` may lower it, never raise it.
+    ``cto=``/``rto=`` may lower it, never raise it. Before each delivery the target's host is
+    checked against the address rules (:mod:`colibri.notify.destinations`): loopback and
+    private addresses only with ``allow_private``, link-local and metadata ones never.
     """
 
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, allow_private: bool = False) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.timeout = timeout
+        self.rules = DestinationRules(allow_private=allow_private)
 
     def send(self, target_url: str, message: Message) -> None:
         """Deliver ``message`` once. Raises ``NotifyError`` (see the module docstring)."""
@@ -61,6 +65,7 @@ class AppriseNotifier:
         plugin.socket_connect_timeout = min(float(plugin.socket_connect_timeout), self.timeout)
         plugin.socket_read_timeout = min(float(plugin.socket_read_timeout), self.timeout)
         target = redact_plugin(plugin)
+        self.rules.check(plugin, target, sending=True)
         sender = apprise.Apprise(asset=asset)
         sender.add(plugin)
         try:

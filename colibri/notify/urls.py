@@ -66,10 +66,16 @@ def load_url(url: str, asset: apprise.AppriseAsset | None = None) -> apprise.Not
     return plugin
 
 
-def validate_url(url: str) -> str:
-    """Check ``url`` before a target is saved; return its redacted form for display.
+def validate_url(url: str, *, allow_private: bool = False) -> str:
+    """Check ``url`` before a target is saved: Apprise loads it, and its host obeys the
+    address rules (:mod:`colibri.notify.destinations`); return its redacted form for display.
     Raises ``NotifyError(permanent=True)`` with a message fit for an API error."""
-    return redact_plugin(load_url(url))
+    from colibri.notify.destinations import DestinationRules
+
+    plugin = load_url(url)
+    shown = redact_plugin(plugin)
+    DestinationRules(allow_private=allow_private).check(plugin, shown, sending=False)
+    return shown
 
 
 def redact_url(url: str) -> str:

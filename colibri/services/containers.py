@@ -117,6 +117,10 @@ class ContainerService:
         except ColibriError as exc:
             log.warning("environment %s could not be checked: %s", environment.name, exc)
             return EnvironmentCheck(environment.id, environment.name, error=str(exc))
+        except Exception:  # one environment's surprise must not stop the others' check
+            log.exception("environment %s: its check failed unexpectedly", environment.name)
+            error = "its check failed unexpectedly (the daemon's answers could not be read)"
+            return EnvironmentCheck(environment.id, environment.name, error=error)
         for result in report.results:
             self.metrics.observe_check(result.status)
         if self.notifications is not None:

@@ -16,7 +16,9 @@ import builtins
 import logging
 
 from colibri.domain.environments import (
+    HOST_CREDENTIALS,
     LOCAL_ENVIRONMENT,
+    NO_CREDENTIALS,
     Endpoint,
     Environment,
     NewEnvironment,
@@ -67,13 +69,39 @@ class EnvironmentService:
 
     def ensure_local(self, endpoint: str) -> Environment:
         """The ``local`` environment, created on ``endpoint`` when missing, its endpoint set
-        to ``endpoint`` when it differs (labels are kept). ``Invalid`` for a bad endpoint."""
-        wanted = Endpoint(endpoint)
-        local = self.environments.ensure(NewEnvironment(LOCAL_ENVIRONMENT, wanted))
-        if local.endpoint == wanted:
+        to ``endpoint`` when it differs (labels are kept). ``Invalid`` for a bad endpoint.
+
+        It is the daemon the operator configured, so it gets this host's registry
+        credentials, except over plain TCP to another machine (a ``tcp://`` endpoint without
+        TLS material is reached as the docker CLI would, and this value cannot tell whether
+        ``DOCKER_TLS_VERIFY`` will give it TLS)."""
+        plain = endpoint.lower().startswith("tcp://") and not _loopback(endpoint)
+        wanted = Endpoint(endpoint, insecure=plain)
+        credentials = NO_CREDENTIALS if plain else HOST_CREDENTIALS
+        if plain:
+            log.warning(
+                "environment %s is another machine over plain TCP: registry credentials are "
+                "not sent to it",
+                LOCAL_ENVIRONMENT,
+            )
+        local = self.environments.ensure(
+            NewEnvironment(LOCAL_ENVIRONMENT, wanted, registry_credentials=credentials)
+        )
+        if local.endpoint == wanted and local.registry_credentials == credentials:
             return local
         log.info("environment %s now uses %s", LOCAL_ENVIRONMENT, wanted.scheme)
         changed = self.environments.update(
-            local.id, NewEnvironment(local.name, wanted, dict(local.labels))
+            local.id,
+            NewEnvironment(
+                local.name, wanted, dict(local.labels), registry_credentials=credentials
+            ),
         )
         return changed or local
+
+
+def _loopback(endpoint: str) -> bool:
+    from urllib.parse import urlsplit
+
+    from colibri.domain.environments import is_loopback_host
+
+    return is_loopback_host(urlsplit(endpoint).hostname or "")

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 TRIGGER = "api"
 _UNKNOWN_RUN = "unknown run id"  # what SqlJournal.get_run says of an id it does not have
 _MAX_RUN_ID = 64
+_PENDING_LOOKBACK = 20  # newest runs of a container searched for the pending one
 
 
 Event = dict[str, Any]
@@ -90,8 +91,10 @@ class RunService:
     def start_now(self, setting_id: int) -> str | None:
         """Run setting ``setting_id`` now, in the background; its run id at once, ``None``
         for an unknown setting. A disabled setting runs too (``enabled`` is about its
-        schedule). ``StoreError`` when the run cannot be recorded, and after :meth:`drain`
-        (the service is stopping)."""
+        schedule). At most one run per setting waits or runs at a time: while one this
+        service started is still ``running`` in the journal, asking again answers with its
+        id and queues nothing. ``StoreError`` when the run cannot be recorded, and after
+        :meth:`drain` (the service is stopping)."""
         setting = self.auto_updates.get(setting_id)
         if setting is None:
             return None
@@ -109,12 +112,31 @@ class RunService:
         with self._lock:
             if self._closed:
                 raise StoreError("colibri is shutting down: no new runs")
+            pending = self._pending(environment.name, setting.container_name)
+            if pending is not None:
+                log.info("run of %s asked again: %s is pending", setting.container_name, pending)
+                return pending
             run = self.journal.start_run(new)
             future = self._pool.submit(self.runner.run, setting, trigger=TRIGGER, run_id=run.id)
             self._running[future] = run.id
         future.add_done_callback(self._done)
         log.info("run %s of %s started on request", run.id, setting.container_name)
         return run.id
+
+    def _pending(self, environment: str, container: str) -> str | None:
+        """The run of ``container`` this service queued or runs that the journal still has
+        ``running`` (the lock is held by the caller). Runs of other processes are not ours
+        to answer for: theirs may be left over from a crash, to their recovery."""
+        mine = set(self._running.values())
+        if not mine:
+            return None
+        recent = self.journal.list_runs(
+            container_name=container, environment=environment, limit=_PENDING_LOOKBACK
+        )
+        return next(
+            (run.id for run in recent if run.status is RunStatus.RUNNING and run.id in mine),
+            None,
+        )
 
     def list_runs(
         self,

@@ -99,9 +99,10 @@ def environment(row: EnvironmentRow) -> Environment:
         return Environment(
             id=row.id,
             name=row.name,
-            endpoint=Endpoint(row.endpoint, tls),
+            endpoint=Endpoint(row.endpoint, tls, insecure=row.insecure),
             labels=dict(row.labels),
             created_at=row.created_at,
+            registry_credentials=row.registry_credentials,
         )
 
     return from_row(f"environment {row.id}", build)
@@ -116,6 +117,8 @@ def _values(new: NewEnvironment) -> dict[str, Any]:
         if tls is None
         else {"ca": tls.ca, "cert": tls.cert, "key": tls.key, "verify": tls.verify},
         "labels": dict(new.labels),
+        "insecure": new.endpoint.insecure,
+        "registry_credentials": new.registry_credentials,
     }
 
 

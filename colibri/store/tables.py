@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -175,6 +176,8 @@ class EnvironmentRow(Base):
     name: Mapped[str] = mapped_column(String(64))
     endpoint: Mapped[str] = mapped_column(Text)
     tls: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    insecure: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    registry_credentials: Mapped[str] = mapped_column(String(255), server_default="none")
     labels: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 

@@ -23,11 +23,11 @@ from colibri.domain.tokens import (
     ApiToken,
     IssuedToken,
     NewApiToken,
-    Permission,
     check_secret,
     display_prefix,
     generate_secret,
     hash_secret,
+    known_permissions,
     secret_matches,
 )
 from colibri.store.conflicts import unique
@@ -135,7 +135,7 @@ def token(row: ApiTokenRow) -> ApiToken:
             id=row.id,
             name=row.name,
             prefix=row.prefix,
-            permissions=frozenset(Permission(name) for name in row.permissions),
+            permissions=known_permissions(row.permissions),
             created_at=row.created_at,
             last_used_at=row.last_used_at,
             expires_at=row.expires_at,

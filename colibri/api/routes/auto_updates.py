@@ -7,17 +7,19 @@ cron (``@daily``, a leading seconds field), it also offers the valid equivalent 
 runs. A setting created without ``environment_id`` is in the ``local`` environment.
 
 Reading needs ``schedules:read``; creating, changing and deleting need ``schedules:create``,
-``schedules:update`` and ``schedules:delete``; running one now needs ``updates:run``.
+``schedules:update`` and ``schedules:delete``; running one now needs ``updates:run``. A
+setting that is enabled runs updates on its schedule, so creating or saving one enabled also
+needs ``updates:run`` (a 403 naming it): without it a token may only keep settings disabled.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 
 from colibri.api.cron_hints import cron_refusals
-from colibri.api.deps import ServicesDep, require
+from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
 from colibri.api.responses import CONFLICT, NOT_FOUND, UNREADABLE, answers
 from colibri.api.schemas.auto_updates import (
@@ -31,7 +33,7 @@ from colibri.api.schemas.common import MAX_ID, Id
 from colibri.domain.environments import LOCAL_ENVIRONMENT
 from colibri.domain.invalid import Invalid
 from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
-from colibri.domain.tokens import Permission
+from colibri.domain.tokens import ApiToken, Permission
 
 __all__ = ["router"]
 
@@ -74,13 +76,14 @@ def list_auto_updates(
     responses=answers(CONFLICT, UNREADABLE),
 )
 def create_auto_update(
-    services: ServicesDep, body: AutoUpdateCreate, response: Response
+    services: ServicesDep, token: TokenDep, body: AutoUpdateCreate, response: Response
 ) -> AutoUpdatePublic:
     """Add the setting of one container (422 naming ``environment_id`` when there is no such
     environment; 409 if the container has one already)."""
     environment_id = body.environment_id or _local_id(services)
     with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, body.timezone):
-        new = NewAutoUpdate(environment_id, body.container_name, body.to_config())
+        config = _schedulable(token, body.to_config())
+        new = NewAutoUpdate(environment_id, body.container_name, config)
         setting = services.schedules.create(new)
     response.headers["Location"] = f"{router.prefix}/{setting.id}"
     return AutoUpdatePublic.from_domain(setting)
@@ -102,12 +105,12 @@ def get_auto_update(services: ServicesDep, setting_id: SettingId) -> AutoUpdateP
     responses=answers(NOT_FOUND, UNREADABLE),
 )
 def replace_auto_update(
-    services: ServicesDep, setting_id: SettingId, body: AutoUpdateBase
+    services: ServicesDep, token: TokenDep, setting_id: SettingId, body: AutoUpdateBase
 ) -> AutoUpdatePublic:
     """Replace what is chosen for the container (fields left out take their defaults)."""
     _setting(services, setting_id)
     with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, body.timezone):
-        return _save(services, setting_id, body.to_config())
+        return _save(services, setting_id, _schedulable(token, body.to_config()))
 
 
 @router.patch(
@@ -116,13 +119,26 @@ def replace_auto_update(
     responses=answers(NOT_FOUND, UNREADABLE),
 )
 def update_auto_update(
-    services: ServicesDep, setting_id: SettingId, body: AutoUpdateUpdate
+    services: ServicesDep, token: TokenDep, setting_id: SettingId, body: AutoUpdateUpdate
 ) -> AutoUpdatePublic:
     """Change some fields; the others keep their value."""
     current = _setting(services, setting_id)
     timezone = body.timezone or current.config.schedule.timezone
     with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, timezone):
-        return _save(services, setting_id, body.applied_to(current.config))
+        config = body.applied_to(current.config)
+        return _save(services, setting_id, _schedulable(token, config))
+
+
+def _schedulable(token: ApiToken, config: AutoUpdateConfig) -> AutoUpdateConfig:
+    """``config`` if ``token`` may save it: an enabled setting runs updates, which needs
+    ``updates:run`` (403 otherwise)."""
+    if config.enabled and not token.allows(Permission.UPDATES_RUN):
+        raise HTTPException(
+            403,
+            detail=f"an enabled setting runs updates: this API token lacks the permission "
+            f"{Permission.UPDATES_RUN} (save it with enabled=false, or use a token that has it)",
+        )
+    return config
 
 
 def _save(services: ServicesDep, setting_id: int, config: AutoUpdateConfig) -> AutoUpdatePublic:
@@ -152,7 +168,8 @@ def delete_auto_update(services: ServicesDep, setting_id: SettingId) -> None:
 )
 def run_auto_update(services: ServicesDep, setting_id: SettingId, response: Response) -> RunStarted:
     """Update the container now, in the background: answers at once with the run's id (a
-    run of a container being updated already ends ``skipped``)."""
+    run of a container being updated already ends ``skipped``). While a run of this setting
+    is still pending, asking again answers with that run's id and queues nothing."""
     run_id = services.runs.start_now(setting_id)
     if run_id is None:
         not_found(f"auto-update setting {setting_id}")

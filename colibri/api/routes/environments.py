@@ -1,15 +1,20 @@
 """``/api/environments``: the Docker hosts Colibri manages.
 
 Reading needs ``environments:read``; creating, changing and deleting ``environments:manage``.
+Giving a daemon registry credentials (``registry_credentials`` other than ``none``), or
+moving an environment that has them to another endpoint, needs an ``admin`` token: whoever
+points an environment somewhere decides who receives the passwords. TLS files must lie in
+the environment files directory; nothing here reads them, so an answer never tells whether a
+file exists.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, HTTPException, Path, Response, status
 
-from colibri.api.deps import ServicesDep, require
+from colibri.api.deps import ServicesDep, SettingsDep, TokenDep, require
 from colibri.api.errors import not_found
 from colibri.api.responses import CONFLICT, NOT_FOUND, UNREADABLE, answers
 from colibri.api.schemas.common import MAX_ID
@@ -19,8 +24,10 @@ from colibri.api.schemas.environments import (
     EnvironmentPublic,
     EnvironmentUpdate,
 )
-from colibri.domain.environments import Environment, NewEnvironment
-from colibri.domain.tokens import Permission
+from colibri.config import Settings
+from colibri.domain.environments import Environment, NewEnvironment, grants_credentials
+from colibri.domain.invalid import Invalid
+from colibri.domain.tokens import ApiToken, Permission
 
 __all__ = ["router"]
 
@@ -51,10 +58,15 @@ def list_environments(services: ServicesDep) -> list[EnvironmentPublic]:
     responses=answers(CONFLICT, UNREADABLE),
 )
 def create_environment(
-    services: ServicesDep, body: EnvironmentCreate, response: Response
+    services: ServicesDep,
+    settings: SettingsDep,
+    token: TokenDep,
+    body: EnvironmentCreate,
+    response: Response,
 ) -> EnvironmentPublic:
     """Add an environment; 409 if its name is taken."""
-    created = services.environments.create(body.to_domain())
+    new = _allowed(token, settings, None, body.to_domain())
+    created = services.environments.create(new)
     response.headers["Location"] = f"{router.prefix}/{created.id}"
     return EnvironmentPublic.from_domain(created)
 
@@ -69,21 +81,55 @@ def get_environment(services: ServicesDep, environment_id: EnvironmentId) -> Env
     "/{environment_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT, UNREADABLE)
 )
 def replace_environment(
-    services: ServicesDep, environment_id: EnvironmentId, body: EnvironmentBase
+    services: ServicesDep,
+    settings: SettingsDep,
+    token: TokenDep,
+    environment_id: EnvironmentId,
+    body: EnvironmentBase,
 ) -> EnvironmentPublic:
-    """Replace name, endpoint and labels."""
-    return _save(services, environment_id, body.to_domain())
+    """Replace name, endpoint, labels and registry credentials."""
+    current = _environment(services, environment_id)
+    return _save(services, environment_id, _allowed(token, settings, current, body.to_domain()))
 
 
 @router.patch(
     "/{environment_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT, UNREADABLE)
 )
 def update_environment(
-    services: ServicesDep, environment_id: EnvironmentId, body: EnvironmentUpdate
+    services: ServicesDep,
+    settings: SettingsDep,
+    token: TokenDep,
+    environment_id: EnvironmentId,
+    body: EnvironmentUpdate,
 ) -> EnvironmentPublic:
     """Change some fields; the others keep their value."""
     current = _environment(services, environment_id)
-    return _save(services, environment_id, body.applied_to(current))
+    new = _allowed(token, settings, current, body.applied_to(current))
+    return _save(services, environment_id, new)
+
+
+def _allowed(
+    token: ApiToken, settings: Settings, current: Environment | None, new: NewEnvironment
+) -> NewEnvironment:
+    """``new`` if ``token`` may save it: 403 when it would give a daemon registry
+    credentials without ``admin``; 422 for TLS files outside the files directory."""
+    if grants_credentials(current, new) and not token.allows(Permission.ADMIN):
+        raise HTTPException(
+            403,
+            detail="giving a daemon registry credentials (or moving one that has them) "
+            f"needs the permission {Permission.ADMIN}",
+        )
+    root = str(settings.environment_files_dir).rstrip("/") + "/"
+    tls = new.endpoint.tls
+    for name in ("ca", "cert", "key"):
+        path = getattr(tls, name) if tls is not None else None
+        if path is not None and path.startswith("/") and not path.startswith(root):
+            raise Invalid(
+                f"endpoint.tls.{name}",
+                f"must be a file in the environment files directory {root} "
+                "(COLIBRI_ENVIRONMENT_FILES), by name or path",
+            )
+    return new
 
 
 def _save(services: ServicesDep, environment_id: int, new: NewEnvironment) -> EnvironmentPublic:

@@ -1,7 +1,8 @@
 """``/api/runs``: the history of updates, one run in detail, and a run's live progress;
 ``/api/events``: every run's progress, for dashboards.
 
-Every route needs ``runs:read``. Both streams number their events (``id:``) and resume after
+Every route needs ``runs:read``; a run's raw step data (``?raw=true``, secrets unredacted)
+needs ``runs:raw`` too. Both streams number their events (``id:``) and resume after
 the one a reconnecting client names in ``Last-Event-ID``.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from colibri.api.deps import ServicesDep, TokenDep, require
@@ -68,13 +69,26 @@ def list_runs(
 @router.get("/{run_id}", responses=answers(NOT_FOUND))
 def get_run(
     services: ServicesDep,
+    token: TokenDep,
     run_id: RunIdPath,
     data: Annotated[
-        bool, Query(description="Include each step's data (the old container's inspect...).")
+        bool,
+        Query(
+            description="Include each step's data (the old container's inspect...), with "
+            "environment values and other secrets redacted."
+        ),
+    ] = False,
+    raw: Annotated[
+        bool,
+        Query(description="With `data`: unredacted, secrets included (needs `runs:raw`)."),
     ] = False,
 ) -> RunDetail:
     """One run with its steps and log lines."""
-    return RunDetail.from_run(_run(services, run_id), with_data=data)
+    if raw and not token.allows(Permission.RUNS_RAW):
+        raise HTTPException(
+            403, detail=f"this API token lacks the permission {Permission.RUNS_RAW}"
+        )
+    return RunDetail.from_run(_run(services, run_id), with_data=data or raw, raw=raw)
 
 
 @router.get(

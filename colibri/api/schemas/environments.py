@@ -9,7 +9,13 @@ from typing import Annotated
 from pydantic import Field
 
 from colibri.api.schemas.common import EnvironmentName, Path, RequestModel, ResponseModel, Text
-from colibri.domain.environments import Endpoint, Environment, NewEnvironment, TlsFiles
+from colibri.domain.environments import (
+    NO_CREDENTIALS,
+    Endpoint,
+    Environment,
+    NewEnvironment,
+    TlsFiles,
+)
 
 __all__ = [
     "EndpointModel",
@@ -21,10 +27,19 @@ __all__ = [
 ]
 
 Labels = Annotated[dict[Text, Path], Field(max_length=100, description="Free labels for people.")]
+Credentials = Annotated[
+    Path,
+    Field(
+        description="Registry credentials the daemon is given with a pull: `none`, `host` "
+        "(this host's Docker config.json) or the name of a Docker config.json in the "
+        "environment files directory. Anything but `none` needs an admin token."
+    ),
+]
 
 
 class TlsModel(RequestModel):
-    """TLS material for a ``tcp://`` endpoint: absolute paths on the machine running Colibri."""
+    """TLS material for a ``tcp://`` endpoint: files in the environment files directory of
+    the machine running Colibri (``COLIBRI_ENVIRONMENT_FILES``), by name or absolute path."""
 
     ca: Path | None = None
     cert: Path | None = None
@@ -42,10 +57,16 @@ class EndpointModel(RequestModel):
 
     url: Path
     tls: TlsModel | None = None
+    insecure: bool = Field(
+        False,
+        description="Allow `tcp://` without TLS to another machine (the network between is "
+        "trusted): whoever is on the path can then run anything on that host.",
+    )
 
     def to_domain(self) -> Endpoint:
         """The domain's value; ``Invalid`` naming the field it refuses."""
-        return Endpoint(self.url, None if self.tls is None else self.tls.to_domain())
+        tls = None if self.tls is None else self.tls.to_domain()
+        return Endpoint(self.url, tls, insecure=self.insecure)
 
     @classmethod
     def from_domain(cls, endpoint: Endpoint) -> EndpointModel:
@@ -56,6 +77,7 @@ class EndpointModel(RequestModel):
             tls=None
             if tls is None
             else TlsModel(ca=tls.ca, cert=tls.cert, key=tls.key, verify=tls.verify),
+            insecure=endpoint.insecure,
         )
 
 
@@ -65,10 +87,16 @@ class EnvironmentBase(RequestModel):
     name: EnvironmentName
     endpoint: EndpointModel
     labels: Labels = Field(default_factory=dict)
+    registry_credentials: Credentials = NO_CREDENTIALS
 
     def to_domain(self) -> NewEnvironment:
         """The domain's value; ``Invalid`` naming the field it refuses."""
-        return NewEnvironment(self.name, self.endpoint.to_domain(), dict(self.labels))
+        return NewEnvironment(
+            self.name,
+            self.endpoint.to_domain(),
+            dict(self.labels),
+            registry_credentials=self.registry_credentials,
+        )
 
 
 class EnvironmentCreate(EnvironmentBase):
@@ -81,12 +109,18 @@ class EnvironmentUpdate(RequestModel):
     name: EnvironmentName | None = None
     endpoint: EndpointModel | None = None
     labels: Labels | None = None
+    registry_credentials: Credentials | None = None
 
     def applied_to(self, current: Environment) -> NewEnvironment:
         """``current`` with these changes; ``Invalid`` naming the field the domain refuses."""
         endpoint = current.endpoint if self.endpoint is None else self.endpoint.to_domain()
         labels = current.labels if self.labels is None else self.labels
-        return NewEnvironment(self.name or current.name, endpoint, dict(labels))
+        return NewEnvironment(
+            self.name or current.name,
+            endpoint,
+            dict(labels),
+            registry_credentials=self.registry_credentials or current.registry_credentials,
+        )
 
 
 class EnvironmentPublic(ResponseModel):
@@ -96,6 +130,7 @@ class EnvironmentPublic(ResponseModel):
     name: str
     endpoint: EndpointModel
     labels: Mapping[str, str]
+    registry_credentials: str
     created_at: datetime
 
     @classmethod
@@ -106,5 +141,6 @@ class EnvironmentPublic(ResponseModel):
             name=environment.name,
             endpoint=EndpointModel.from_domain(environment.endpoint),
             labels=dict(environment.labels),
+            registry_credentials=environment.registry_credentials,
             created_at=environment.created_at,
         )

@@ -1,16 +1,20 @@
 """Update runs as the API shows them: a summary in lists, steps and logs in detail.
 
 A step's ``data`` holds what recovery needs, the old container's full ``docker inspect``
-included, so it is only sent when asked for (``?data=true``).
+included, so it is only sent when asked for (``?data=true``), and then redacted: environment
+values and other secrets are replaced by ``<redacted>`` (``colibri.domain.redaction``). The
+raw data needs ``?raw=true`` and the permission ``runs:raw``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from colibri.api.schemas.common import ResponseModel
 from colibri.domain.journal import RunRecord, RunStatus, Step
+from colibri.domain.redaction import redact_document
 
 __all__ = ["LogPublic", "RunDetail", "RunPublic", "StepPublic"]
 
@@ -65,19 +69,24 @@ class RunDetail(RunPublic):
     logs: list[LogPublic]
 
     @classmethod
-    def from_run(cls, run: RunRecord, *, with_data: bool) -> RunDetail:
-        """The API's form of a run, its steps' data only ``with_data``."""
+    def from_run(cls, run: RunRecord, *, with_data: bool, raw: bool = False) -> RunDetail:
+        """The API's form of a run, its steps' data only ``with_data``, redacted unless
+        ``raw``."""
         steps = [
             StepPublic(
                 seq=step.seq,
                 step=step.step,
                 at=step.at,
-                data=dict(step.data) if with_data else None,
+                data=None if not with_data else _data(step.data, raw=raw),
             )
             for step in run.steps
         ]
         logs = [LogPublic(at=at, level=level, message=message) for at, level, message in run.logs]
         return cls(**_summary(run), steps=steps, logs=logs)
+
+
+def _data(data: Mapping[str, Any], *, raw: bool) -> dict[str, Any]:
+    return dict(data) if raw else dict(redact_document(data))
 
 
 def _summary(run: RunRecord) -> dict[str, Any]:

@@ -69,7 +69,8 @@ def test_check_records_every_container_and_reports_a_daemon_that_fails(
     client: ApiClient, docker: Docker
 ) -> None:
     lan = client.post(
-        "/api/environments", json={"name": "lan", "endpoint": {"url": "tcp://lan:2376"}}
+        "/api/environments",
+        json={"name": "lan", "endpoint": {"url": "tcp://lan:2376", "insecure": True}},
     )
     docker.down.add("lan")
     summary = client.post("/api/check").json()

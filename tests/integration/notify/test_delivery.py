@@ -65,7 +65,9 @@ class Log:
 
 
 def service(targets: Targets, clock: FakeClock | None = None) -> NotificationService:
-    return NotificationService(AppriseNotifier(timeout=2.0), targets, Log(), clock or FakeClock())
+    return NotificationService(
+        AppriseNotifier(timeout=2.0, allow_private=True), targets, Log(), clock or FakeClock()
+    )
 
 
 def secret_url(sink: NotifySink) -> str:
@@ -80,7 +82,7 @@ def test_a_message_arrives_as_apprise_json_with_title_body_and_type(
     notify_sink: NotifySink,
 ) -> None:
     message = render(Blocked(**WHERE, summary="blocked: 1 critical (CVE-2024-1)", digest=NEW))
-    AppriseNotifier().send(notify_sink.url("/hooks/colibri"), message)
+    AppriseNotifier(allow_private=True).send(notify_sink.url("/hooks/colibri"), message)
     (request,) = notify_sink.received
     assert (request.method, request.path) == ("POST", "/hooks/colibri")
     assert request.headers["content-type"] == "application/json"
@@ -99,7 +101,7 @@ def test_each_event_arrives_with_the_type_of_its_severity(notify_sink: NotifySin
         RolledBack(**WHERE, reason="not healthy", digest=NEW, run_id="run-2"),
         Failed(**WHERE, reason="pull failed", run_id="run-3"),
     ]
-    notifier = AppriseNotifier()
+    notifier = AppriseNotifier(allow_private=True)
     for event in events:
         notifier.send(notify_sink.url(), render(event))
     payloads = [request.json() for request in notify_sink.received]
@@ -109,7 +111,7 @@ def test_each_event_arrives_with_the_type_of_its_severity(notify_sink: NotifySin
 
 
 def test_credentials_headers_and_parameters_of_the_url_are_used(notify_sink: NotifySink) -> None:
-    AppriseNotifier().send(secret_url(notify_sink), Message("t", "b"))
+    AppriseNotifier(allow_private=True).send(secret_url(notify_sink), Message("t", "b"))
     (request,) = notify_sink.received
     assert request.path == f"/hook?apikey={PARAM_TOKEN}"
     assert request.headers["x-token"] == HEADER_TOKEN
@@ -121,7 +123,7 @@ def test_an_http_error_is_a_transient_error_naming_the_target_redacted(
 ) -> None:
     notify_sink.fail(1, status=500)
     with pytest.raises(NotifyError) as caught:
-        AppriseNotifier().send(secret_url(notify_sink), Message("t", "b"))
+        AppriseNotifier(allow_private=True).send(secret_url(notify_sink), Message("t", "b"))
     assert not caught.value.permanent
     port = notify_sink.port
     assert (
@@ -132,7 +134,7 @@ def test_an_http_error_is_a_transient_error_naming_the_target_redacted(
 
 def test_a_refused_connection_is_a_transient_error() -> None:
     with pytest.raises(NotifyError) as caught:
-        AppriseNotifier().send(dead_url(), Message("t", "b"))
+        AppriseNotifier(allow_private=True).send(dead_url(), Message("t", "b"))
     assert not caught.value.permanent and "failed" in str(caught.value)
 
 
@@ -142,7 +144,7 @@ def test_a_target_that_does_not_answer_is_given_up_after_the_timeout(
     notify_sink.hang(30)
     started = time.monotonic()
     with pytest.raises(NotifyError) as caught:
-        AppriseNotifier(timeout=0.5).send(notify_sink.url(), Message("t", "b"))
+        AppriseNotifier(timeout=0.5, allow_private=True).send(notify_sink.url(), Message("t", "b"))
     assert time.monotonic() - started < 3  # Apprise alone would wait 4 s
     assert not caught.value.permanent
 

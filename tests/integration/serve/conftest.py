@@ -30,6 +30,7 @@ SERVE_ENV = {
     "COLIBRI_API_PORT": "0",
     "COLIBRI_CHECK_INTERVAL": "off",
     "COLIBRI_SCHEDULER_TICK": "0.2",
+    "COLIBRI_NOTIFY_ALLOW_PRIVATE": "true",  # the notification sink is on loopback
 }
 
 

@@ -127,7 +127,7 @@ def test_list_shows_every_token_oldest_first(tokens: SqlApiTokens) -> None:
 
     assert [t.name for t in tokens.list_tokens()] == ["dashboard", "admin"]
     assert [t.revoked_at is not None for t in tokens.list_tokens()] == [True, False]
-    assert second.token.allows(Permission.SETTINGS_MANAGE)
+    assert second.token.allows(Permission.RUNS_RAW)
 
 
 def test_the_first_token_is_created_only_on_an_empty_store(tokens: SqlApiTokens) -> None:

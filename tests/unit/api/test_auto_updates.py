@@ -149,7 +149,9 @@ def test_put_replaces_everything_with_defaults_for_what_is_left_out(client: ApiC
 
 
 def test_list_filters_by_environment_and_pages(client: ApiClient, fakes: Fakes) -> None:
-    fakes.environments.create(NewEnvironment("other", Endpoint("tcp://docker.lan:2376")))
+    fakes.environments.create(
+        NewEnvironment("other", Endpoint("tcp://docker.lan:2376", insecure=True))
+    )
     for name in ("a", "b", "c"):
         _create(client, container_name=name)
     client.post(URL, json={"environment_id": 2, "container_name": "d"})

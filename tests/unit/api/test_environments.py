@@ -9,7 +9,7 @@ import pytest
 from tests.support.api import ApiClient
 
 URL = "/api/environments"
-TCP = {"url": "tcp://docker.lan:2376", "tls": {"ca": "/etc/colibri/ca.pem"}}
+TCP = {"url": "tcp://docker.lan:2376", "tls": {"ca": "lan/ca.pem"}}
 
 
 def _create(client: ApiClient, name: str = "lan", **fields: Any) -> dict[str, Any]:
@@ -22,8 +22,10 @@ def test_create_shows_the_environment_with_its_tls_files(client: ApiClient) -> N
     created = _create(client, labels={"site": "paris"})
     assert created["endpoint"] == {
         "url": "tcp://docker.lan:2376",
-        "tls": {"ca": "/etc/colibri/ca.pem", "cert": None, "key": None, "verify": True},
+        "tls": {"ca": "lan/ca.pem", "cert": None, "key": None, "verify": True},
+        "insecure": False,
     }
+    assert created["registry_credentials"] == "none"
     assert created["labels"] == {"site": "paris"}
     assert client.get(f"{URL}/{created['id']}").json() == created
     assert client.get(URL).json() == [created]
@@ -45,9 +47,24 @@ def test_create_shows_the_environment_with_its_tls_files(client: ApiClient) -> N
             "tcp:// only",
         ),
         (
-            {"endpoint": {"url": "tcp://h:1", "tls": {"ca": "ca.pem"}}},
+            {"endpoint": {"url": "tcp://h:1", "tls": {"ca": "/etc/ca.pem"}}},
             ["body", "endpoint", "tls", "ca"],
-            "absolute",
+            "environment files directory",
+        ),
+        (
+            {"endpoint": {"url": "tcp://h:1", "tls": {"ca": "../ca.pem"}}},
+            ["body", "endpoint", "tls", "ca"],
+            "environment files directory",
+        ),
+        (
+            {"endpoint": {"url": "tcp://h:1"}},
+            ["body", "endpoint", "tls"],
+            "plain TCP",
+        ),
+        (
+            {"endpoint": {"url": "ssh://-oProxyCommand=x@h"}},
+            ["body", "endpoint", "url"],
+            "must not start with '-'",
         ),
         ({"name": "a b"}, ["body", "name"], "pattern"),
         ({"labels": {"k": 1}}, ["body", "labels", "k"], "string"),

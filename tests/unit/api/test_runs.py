@@ -57,9 +57,12 @@ def test_detail_has_steps_and_logs_but_no_step_data_by_default(client: ApiClient
     assert "SECRET" not in json.dumps(run)
 
 
-def test_step_data_when_asked_for(client: ApiClient) -> None:
+def test_step_data_when_asked_for_with_secrets_redacted(client: ApiClient) -> None:
     run = client.get(f"/api/runs/{RUN}", params={"data": "true"}).json()
-    assert run["steps"][1]["data"] == {"inspect": INSPECT}
+    redacted = {**INSPECT, "Config": {"Env": ["SECRET=<redacted>"]}}
+    assert run["steps"][1]["data"] == {"inspect": redacted}
+    raw = client.get(f"/api/runs/{RUN}", params={"raw": "true"}).json()  # an admin token
+    assert raw["steps"][1]["data"] == {"inspect": INSPECT}
 
 
 @pytest.mark.parametrize("run_id", ["c" * 32, "no-such-run"])

@@ -13,8 +13,11 @@ from colibri.domain.environments import (
     Environment,
     NewEnvironment,
     TlsFiles,
+    grants_credentials,
 )
 from colibri.domain.invalid import Invalid
+
+NOW = datetime(2026, 12, 4, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +35,45 @@ from colibri.domain.invalid import Invalid
     ],
 )
 def test_the_three_docker_forms_are_accepted(url: str, scheme: EndpointScheme) -> None:
-    assert Endpoint(url).scheme is scheme
+    remote_tcp = scheme is EndpointScheme.TCP and "[::1]" not in url
+    assert Endpoint(url, insecure=remote_tcp).scheme is scheme
+
+
+@pytest.mark.parametrize("url", ["tcp://10.0.0.5:2375", "tcp://docker.lan:2375"])
+def test_plain_tcp_to_another_machine_needs_tls_or_an_explicit_insecure(url: str) -> None:
+    with pytest.raises(Invalid, match="plain TCP") as raised:
+        Endpoint(url)
+    assert raised.value.field == "endpoint.tls"
+    assert Endpoint(url, insecure=True).plain_remote
+    assert not Endpoint("tcp://127.0.0.1:2375").plain_remote  # this machine
+    assert not Endpoint("tcp://localhost:2375").insecure
+
+
+@pytest.mark.parametrize(
+    "url", ["ssh://-oProxyCommand=touch%20x@host", "ssh://-oProxyCommand=x", "ssh://me@-p22"]
+)
+def test_an_ssh_user_or_host_that_would_be_an_option_is_refused(url: str) -> None:
+    with pytest.raises(Invalid, match="must not start with '-'"):
+        Endpoint(url)
+
+
+def test_registry_credentials_go_only_where_granted_and_never_in_clear_text() -> None:
+    tls = TlsFiles(ca="ca.pem")
+    remote = NewEnvironment("lan", Endpoint("tcp://lan:2376", tls), registry_credentials="host")
+    assert grants_credentials(None, remote)
+    assert not grants_credentials(None, NewEnvironment("lan", Endpoint("tcp://lan:2376", tls)))
+    stored = Environment(1, "lan", remote.endpoint, {}, NOW, registry_credentials="host")
+    relabelled = NewEnvironment("lan", remote.endpoint, {"a": "b"}, registry_credentials="host")
+    assert not grants_credentials(stored, relabelled)
+    moved = NewEnvironment("lan", Endpoint("tcp://evil:2376", tls), registry_credentials="host")
+    assert grants_credentials(stored, moved)
+    with pytest.raises(Invalid, match="clear text") as raised:
+        NewEnvironment(
+            "lan", Endpoint("tcp://lan:2375", insecure=True), registry_credentials="host"
+        )
+    assert raised.value.field == "registry_credentials"
+    with pytest.raises(Invalid, match="file name") as raised:
+        NewEnvironment("lan", Endpoint(LOCAL_ENDPOINT), registry_credentials="../config.json")
 
 
 @pytest.mark.parametrize(
@@ -83,10 +124,12 @@ def test_tls_material_goes_with_tcp_only() -> None:
     assert raised.value.field == "endpoint.tls"
 
 
-def test_tls_paths_are_absolute_and_cert_and_key_go_together() -> None:
-    with pytest.raises(Invalid, match="absolute") as raised:
-        TlsFiles(ca="certs/ca.pem")
-    assert raised.value.field == "endpoint.tls.ca"
+def test_tls_files_are_names_in_a_directory_and_cert_and_key_go_together() -> None:
+    assert TlsFiles(ca="lan/ca.pem").ca == "lan/ca.pem"
+    for name in ("../ca.pem", "/etc/../ca.pem", ".hidden", "ca\x00.pem"):
+        with pytest.raises(Invalid, match="environment files directory") as raised:
+            TlsFiles(ca=name)
+        assert raised.value.field == "endpoint.tls.ca"
     with pytest.raises(Invalid, match="together"):
         TlsFiles(cert="/certs/cert.pem")
     assert not TlsFiles(ca="/certs/ca.pem", verify=False).verify

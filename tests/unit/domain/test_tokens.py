@@ -18,6 +18,7 @@ from colibri.domain.tokens import (
     generate_secret,
     has_permission,
     hash_secret,
+    known_permissions,
     parse_permissions,
     secret_matches,
 )
@@ -69,7 +70,7 @@ def test_weak_or_odd_secrets_are_refused_without_echo(secret: str) -> None:
 
 
 def test_admin_grants_everything_and_others_only_themselves() -> None:
-    assert has_permission({Permission.ADMIN}, Permission.SETTINGS_MANAGE)
+    assert has_permission({Permission.ADMIN}, Permission.RUNS_RAW)
     assert has_permission({Permission.RUNS_READ}, Permission.RUNS_READ)
     assert not has_permission({Permission.RUNS_READ}, Permission.UPDATES_RUN)
     assert token(permissions=frozenset({Permission.SCHEDULES_CREATE})).allows(
@@ -87,11 +88,11 @@ def test_the_vocabulary_is_fixed() -> None:
         "schedules:delete",
         "updates:run",
         "runs:read",
+        "runs:raw",
         "environments:read",
         "environments:manage",
         "notifications:read",
         "notifications:manage",
-        "settings:manage",
         "admin",
     }
 
@@ -129,3 +130,9 @@ def test_an_issued_token_never_shows_its_secret() -> None:
     issued = IssuedToken(token(), secret)
     assert secret not in repr(issued)
     assert issued.secret == secret
+
+
+def test_a_stored_permission_no_longer_known_grants_nothing() -> None:
+    assert known_permissions(["runs:read", "settings:manage"]) == {Permission.RUNS_READ}
+    with pytest.raises(Invalid, match="settings:manage"):
+        parse_permissions(["settings:manage"])

@@ -329,6 +329,21 @@ def test_the_feed_of_every_run_starts_now_or_after_the_id_given(tmp_path: Path) 
     assert list(feed) == []  # a drained service ends the feed
 
 
+def test_a_setting_asked_again_while_its_run_is_pending_answers_with_that_run(
+    tmp_path: Path,
+) -> None:
+    service, runner, journal, _ = runs_world(tmp_path)
+    first = service.start_now(1)
+    assert [service.start_now(1) for _ in range(5)] == [first] * 5
+    assert [run.id for run in journal.list_runs(container_name="web")] == [first]
+    runner.release.set()
+    assert _until(lambda: journal.get_run(str(first)).status is not RunStatus.RUNNING)
+    assert _until(lambda: not service._running)
+    again = service.start_now(1)
+    assert again not in (None, first)
+    assert service.drain(10)
+
+
 def test_after_drain_no_run_is_taken(tmp_path: Path) -> None:
     service, runner, _, _ = runs_world(tmp_path)
     runner.release.set()
@@ -340,7 +355,8 @@ def test_after_drain_no_run_is_taken(tmp_path: Path) -> None:
 def test_a_run_still_queued_at_shutdown_is_closed_as_skipped(tmp_path: Path) -> None:
     service, runner, journal, settings = runs_world(tmp_path)
     settings.create(NewAutoUpdate(1, "db"))
-    started = [service.start_now(1), service.start_now(1), service.start_now(2)]
+    settings.create(NewAutoUpdate(1, "cache"))
+    started = [service.start_now(1), service.start_now(2), service.start_now(3)]
     assert None not in started
     assert _until(lambda: len(runner.ran) == 2)  # two workers: the third run is queued
     assert service.drain(0.2) is False  # two still running: left to finish or to recovery
@@ -387,7 +403,9 @@ def test_check_now_records_statuses_forgets_gone_containers_and_announces_once()
         FakeMetrics(),
         Inbox(),
     )
-    edge = environments.create(NewEnvironment("edge", Endpoint("tcp://edge.lan:2376")))
+    edge = environments.create(
+        NewEnvironment("edge", Endpoint("tcp://edge.lan:2376", insecure=True))
+    )
     engine, registry = FakeEngine(), FakeRegistry()
     for name, digest in (("web", OLD), ("api", NEW)):
         engine.add(name, f"{REG}/{name}:1", local_image(name, f"{REG}/{name}@{OLD}"))
