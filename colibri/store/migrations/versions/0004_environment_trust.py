@@ -24,22 +24,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("environments") as table:
-        table.add_column(
-            sa.Column("insecure", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        table.add_column(
-            sa.Column(
-                "registry_credentials",
-                sa.String(length=255),
-                nullable=False,
-                server_default="none",
-            )
-        )
+    # plain ADD COLUMN: a batch copy would lose SQLite's AUTOINCREMENT (ids never reused)
+    op.add_column(
+        "environments",
+        sa.Column("insecure", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "environments",
+        sa.Column(
+            "registry_credentials", sa.String(length=255), nullable=False, server_default="none"
+        ),
+    )
     op.execute("UPDATE environments SET registry_credentials = 'host' WHERE name = 'local'")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("environments") as table:
+    with op.batch_alter_table("environments", table_kwargs={"sqlite_autoincrement": True}) as table:
         table.drop_column("registry_credentials")
         table.drop_column("insecure")
