@@ -10,12 +10,13 @@ from colibri.bootstrap.clients import check_service, open_store, registry_auth_f
 from colibri.config import Settings
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import Step
-from colibri.domain.ports import Journal
+from colibri.domain.ports import Engine, Journal
 from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
 if TYPE_CHECKING:
     from colibri.services.scan import ScanService
+    from colibri.services.self_update import SelfUpdater
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
     from colibri.update.model import UpdateOptions
@@ -68,7 +69,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             verifier,
             environment=settings.environment,
         )
-        yield UpdateService(check, executor, recoverer)
+        yield UpdateService(check, executor, recoverer, self_updater(engine, settings))
 
 
 def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> UpdateOptions:
@@ -124,3 +125,13 @@ def token_service(settings: Settings) -> Iterator[TokenService]:
 
     with open_store(settings) as store:
         yield TokenService(store.tokens, SystemClock())
+
+
+def self_updater(engine: Engine, settings: Settings) -> SelfUpdater | None:
+    """Inside a container, the self-updater for it (when it is on the managed daemon)."""
+    from colibri.services.self_update import SelfUpdater, own_container_id
+
+    own = own_container_id()
+    if own is None:
+        return None
+    return SelfUpdater(engine, own, registry_auth_for(settings))
