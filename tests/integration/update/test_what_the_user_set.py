@@ -57,7 +57,8 @@ def test_the_users_mac_and_reference_are_kept_and_engine_macs_are_not(
     assert networks[front.name]["MacAddress"] == "02:aa:bb:cc:dd:01"
     assert networks[back.name]["MacAddress"] == derived_mac(networks[back.name]["IPAddress"])
     assert after["Config"]["Image"] == v1.ref  # as written: host/repo:1, no digest
-    assert after["Image"] == docker_api.inspect_image(f"{v2.repository}@{v2.digest}")["Id"]
+    pulled = docker_api.inspect_image(f"{v2.repository}@{v2.digest}")  # type: ignore[no-untyped-call]
+    assert after["Image"] == pulled["Id"]
 
 
 def test_a_host_uts_namespace_with_the_hosts_name_is_recreated(
