@@ -197,6 +197,7 @@ def _runner(
     metrics: MetricsService,
     clock: Clock,
 ) -> SettingRunner:
+    from colibri.bootstrap.cli import self_updater
     from colibri.engine.probe import NetworkProber
     from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
 
@@ -207,6 +208,7 @@ def _runner(
         options=update_options(settings, dry_run=False, cleanup=False),
         prober=NetworkProber(),
         registry_auth=registry_auth_for(settings),
+        self_updater=self_updater(settings),
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses
