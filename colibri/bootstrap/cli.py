@@ -15,6 +15,7 @@ from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
 if TYPE_CHECKING:
+    from colibri.services.notifications import NotificationService
     from colibri.services.scan import ScanService
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
@@ -69,6 +70,23 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             environment=settings.environment,
         )
         yield UpdateService(check, executor, recoverer)
+
+
+@contextmanager
+def notifications(settings: Settings) -> Iterator[NotificationService | None]:
+    """What tells the URLs of ``COLIBRI_NOTIFY_URLS`` about a check or an update; ``None``
+    when there are none. "Update available" is told once per container and digest, as the
+    service does, through the notification log in the configured database."""
+    if not settings.notify_urls:
+        yield None
+        return
+    from colibri.notify import AppriseNotifier
+    from colibri.registry.clock import SystemClock
+    from colibri.services.notifications import ConfiguredTargets, NotificationService
+
+    with open_store(settings) as store:
+        targets = ConfiguredTargets(settings.notify_urls)
+        yield NotificationService(AppriseNotifier(), targets, store.notification_log, SystemClock())
 
 
 def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> UpdateOptions:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from colibri.engine import DockerEngine
     from colibri.registry.client import RegistryClient
     from colibri.scheduler import Scheduler
+    from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
     from colibri.services.metrics import MetricsService
@@ -110,10 +111,12 @@ class _ServeParts:
     tokens: TokenService
     metrics: MetricsService
     scheduler: Scheduler
+    bad_digests: BadDigestService
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     from colibri.registry.clock import SystemClock
+    from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
     from colibri.services.runs import RunService
@@ -125,7 +128,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     engines = _EngineCache(settings)
     stack.callback(engines.close)
     metrics = _metrics(registry)
-    notifications = _notifications(store, clock)
+    notifications = _notifications(settings, store, clock)
     runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
     statuses = store.container_statuses
     containers = ContainerService(
@@ -150,6 +153,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         tokens=TokenService(store.tokens, clock),
         metrics=metrics,
         scheduler=_scheduler(settings, store, runner, containers, clock),
+        bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
     )
 
 
@@ -162,13 +166,12 @@ def _metrics(registry: RegistryClient) -> MetricsService:
     return MetricsService(CollectorRegistry(auto_describe=True), registry.stats)
 
 
-def _notifications(store: Store, clock: Clock) -> NotificationService:
+def _notifications(settings: Settings, store: Store, clock: Clock) -> NotificationService:
     from colibri.notify import AppriseNotifier
-    from colibri.services.notifications import NotificationService
+    from colibri.services.notifications import ConfiguredTargets, NotificationService
 
-    return NotificationService(
-        AppriseNotifier(), store.notification_targets, store.notification_log, clock
-    )
+    targets = ConfiguredTargets(settings.notify_urls, store.notification_targets)
+    return NotificationService(AppriseNotifier(), targets, store.notification_log, clock)
 
 
 def _runner(
@@ -289,6 +292,7 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
 def _api_services(parts: _ServeParts) -> ApiServices:
     from colibri.api import ApiServices
     from colibri.notify import AppriseNotifier, validate_url
+    from colibri.services.audit import AuditService
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
     from colibri.services.targets import TargetService
@@ -303,6 +307,8 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         targets=TargetService(store.notification_targets, AppriseNotifier(), validate_url, clock),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+        audit=AuditService(store.audit),
+        bad_digests=parts.bad_digests,
     )
 
 

@@ -9,7 +9,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from colibri.domain.ports import Clock
+from colibri.store.audit import SqlAudit
 from colibri.store.auto_updates import SqlAutoUpdates
+from colibri.store.bad_digests import SqlBadDigests
 from colibri.store.container_statuses import SqlContainerStatuses
 from colibri.store.db import make_engine, make_session_factory
 from colibri.store.environments import SqlEnvironments
@@ -33,7 +35,8 @@ class Store:
     domain's ``ScanReport``. The rest serve ``colibri serve``: environments, auto-update
     settings (and the scheduler's claims), API tokens, notification targets and the
     notification de-duplication log, the last check of each container, the numbered events of
-    runs (``activity``).
+    runs (``activity``), the audit trail of API changes (``audit``), the digests not
+    to try again (``bad_digests``).
     """
 
     engine: Engine
@@ -48,6 +51,8 @@ class Store:
     notification_log: SqlNotificationLog
     container_statuses: SqlContainerStatuses
     activity: SqlActivity
+    audit: SqlAudit
+    bad_digests: SqlBadDigests
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -94,4 +99,6 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         notification_log=SqlNotificationLog(sessions, clock),
         container_statuses=SqlContainerStatuses(sessions, clock),
         activity=SqlActivity(sessions, clock),
+        audit=SqlAudit(sessions, clock),
+        bad_digests=SqlBadDigests(sessions, clock),
     )
