@@ -127,7 +127,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     registry = registry_client(settings, stack)
     engines = _EngineCache(settings)
     stack.callback(engines.close)
-    metrics = _metrics(registry)
+    metrics = _metrics(registry, store, clock)
     notifications = _notifications(settings, store, clock)
     runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
     statuses = store.container_statuses
@@ -157,13 +157,15 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     )
 
 
-def _metrics(registry: RegistryClient) -> MetricsService:
+def _metrics(registry: RegistryClient, store: Store, clock: Clock) -> MetricsService:
     """Metrics in a registry of their own, never prometheus_client's global one."""
     from prometheus_client import CollectorRegistry
 
+    from colibri.services.fleet import FleetFigures
     from colibri.services.metrics import MetricsService
 
-    return MetricsService(CollectorRegistry(auto_describe=True), registry.stats)
+    fleet = FleetFigures(store.environments, store.container_statuses, store.last_outcomes, clock)
+    return MetricsService(CollectorRegistry(auto_describe=True), registry.stats, fleet)
 
 
 def _notifications(settings: Settings, store: Store, clock: Clock) -> NotificationService:

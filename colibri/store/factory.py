@@ -16,6 +16,7 @@ from colibri.store.container_statuses import SqlContainerStatuses
 from colibri.store.db import make_engine, make_session_factory
 from colibri.store.environments import SqlEnvironments
 from colibri.store.events import SqlActivity
+from colibri.store.fleet import SqlLastOutcomes
 from colibri.store.journal import SqlJournal
 from colibri.store.migrate import upgrade, upgrade_engine
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
@@ -53,6 +54,7 @@ class Store:
     activity: SqlActivity
     audit: SqlAudit
     bad_digests: SqlBadDigests
+    last_outcomes: SqlLastOutcomes
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -101,4 +103,5 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         activity=SqlActivity(sessions, clock),
         audit=SqlAudit(sessions, clock),
         bad_digests=SqlBadDigests(sessions, clock),
+        last_outcomes=SqlLastOutcomes(sessions, clock),
     )

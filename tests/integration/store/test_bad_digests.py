@@ -66,3 +66,21 @@ def test_every_journal_write_is_an_event_numbered_in_order(clocked_store: Store)
     assert events[2].data["status"] == "up_to_date"
     assert clocked_store.activity.after(events[1].id, run_id=run_id) == events[2:]
     assert clocked_store.activity.after(events[1].id, run_id="other") == []
+
+
+def test_the_last_outcome_of_each_container_ignores_dry_and_running_runs(
+    clocked_store: Store, clock: FakeClock
+) -> None:
+    _run_to(clocked_store, [], RunStatus.FAILED)
+    clock.advance(60)
+    _run_to(clocked_store, [], RunStatus.BLOCKED)
+    clock.advance(60)
+    clocked_store.journal.start_run(NewRun("local", "web", "c1", "app:1"))  # still running
+    dry = clocked_store.journal.start_run(NewRun("local", "web", "c1", "app:1", dry_run=True))
+    clocked_store.journal.finish_run(dry.id, RunStatus.WOULD_UPDATE)
+    other = clocked_store.journal.start_run(NewRun("edge", "web", "c2", "app:1"))
+    clocked_store.journal.finish_run(other.id, RunStatus.UPDATED)
+    assert clocked_store.last_outcomes.last_outcomes() == {
+        ("local", "web"): RunStatus.BLOCKED,
+        ("edge", "web"): RunStatus.UPDATED,
+    }
