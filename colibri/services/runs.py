@@ -13,6 +13,9 @@ numbered events the journal writes with each row (:mod:`colibri.domain.activity`
 outcome, and ends. Every event carries its ``id``: a client that reconnects names the last
 one it saw and gets exactly what it missed. :meth:`RunService.follow_all` is the same feed for
 every run, endless, for dashboards. Both only read, so any number of clients may follow.
+:meth:`RunService.watch` and :meth:`RunService.watch_all` are the same feeds with a
+:class:`Pause` where they would wait, for the API to wait on its event loop instead of in a
+thread.
 
 On shutdown :meth:`RunService.drain` stops taking runs and waits a bounded time for the
 running ones; a run still going then is left to the journal and ``colibri recover`` (which
@@ -28,7 +31,8 @@ import secrets
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from colibri.domain.activity import ActivityKind
 from colibri.domain.journal import NewRun, RunRecord, RunStatus
@@ -38,13 +42,24 @@ from colibri.services.paging import check_page
 from colibri.services.ports import Activity
 from colibri.services.runner import SettingRunner
 
-__all__ = ["RunService"]
+__all__ = ["Pause", "RunService"]
 
 log = logging.getLogger(__name__)
 
 TRIGGER = "api"
 _UNKNOWN_RUN = "unknown run id"  # what SqlJournal.get_run says of an id it does not have
 _MAX_RUN_ID = 64
+
+
+Event = dict[str, Any]
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Where a follower waits ``seconds`` before it looks again."""
+
+    seconds: float
 
 
 class RunService:
@@ -133,6 +148,12 @@ class RunService:
         ``finished`` (``status``, ``reason``, ``finished_at``, ``downtime_ms``,
         ``new_digest``). Polls every ``poll`` seconds; a finished run yields what is left of
         its story at once (a run older than the event feed: its outcome alone, without id)."""
+        yield from self._paced(self.watch(run_id, after, poll))
+
+    def watch(self, run_id: str, after: int = 0, poll: float = 0.5) -> Iterator[Event | Pause]:
+        """:meth:`follow`'s events, with a :class:`Pause` where it would wait: each step of
+        the iterator is one short read, so an asynchronous caller can wait between them
+        without holding a thread."""
         if self.get_run(run_id) is None:
             return
         while True:
@@ -150,7 +171,7 @@ class RunService:
             if run.status is not RunStatus.RUNNING:
                 yield _finished_event(run)
                 return
-            self.clock.sleep(poll)
+            yield Pause(poll)
 
     def follow_all(
         self, after: int | None = None, poll: float = 1.0, heartbeat: float = 15.0
@@ -158,10 +179,17 @@ class RunService:
         """Every run's events after id ``after`` (``None``: from now on), as :meth:`follow`
         gives them, without end; ``None`` after ``heartbeat`` seconds without any, so that a
         stream can show it is alive. Stops when the service drains."""
+        return self._paced(self.watch_all(after, poll, heartbeat))
+
+    def watch_all(
+        self, after: int | None = None, poll: float = 1.0, heartbeat: float = 15.0
+    ) -> Iterator[Event | Pause | None]:
+        """:meth:`follow_all`'s events, with a :class:`Pause` where it would wait (see
+        :meth:`watch`). "Now" is when it is called, not when it is first read."""
         last = self.activity.last_id() if after is None else after
         return self._feed(last, poll, heartbeat)
 
-    def _feed(self, last: int, poll: float, heartbeat: float) -> Iterator[dict[str, Any] | None]:
+    def _feed(self, last: int, poll: float, heartbeat: float) -> Iterator[Event | Pause | None]:
         quiet = 0.0
         while not self._closed:
             events = self.activity.after(last)
@@ -174,8 +202,15 @@ class RunService:
             if quiet >= heartbeat:
                 yield None
                 quiet = 0.0
-            self.clock.sleep(poll)
+            yield Pause(poll)
             quiet += poll
+
+    def _paced(self, items: Iterator[_T | Pause]) -> Iterator[_T]:
+        for item in items:
+            if isinstance(item, Pause):
+                self.clock.sleep(item.seconds)
+            else:
+                yield item
 
     def drain(self, timeout: float) -> bool:
         """Take no more runs; wait up to ``timeout`` seconds for the running ones. ``True``

@@ -7,17 +7,17 @@ the one a reconnecting client names in ``Last-Event-ID``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
-from colibri.api.deps import ServicesDep, require
+from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
-from colibri.api.responses import NOT_FOUND, answers
+from colibri.api.responses import NOT_FOUND, TOO_MANY, answers
 from colibri.api.schemas.common import MAX_ID, ContainerName, EnvironmentName, RunId
 from colibri.api.schemas.runs import RunDetail, RunPublic
-from colibri.api.sse import MEDIA_TYPE, all_events, run_events
+from colibri.api.sse import MEDIA_TYPE, EventStream, StreamSlots, all_events, run_events
 from colibri.domain.journal import RunRecord
 from colibri.domain.tokens import Permission
 
@@ -36,7 +36,6 @@ LastEventId = Annotated[
         description="The id of the last event received: the stream resumes after it.",
     ),
 ]
-_STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def _run(services: ServicesDep, run_id: str) -> RunRecord:
@@ -88,20 +87,22 @@ def get_run(
             "`log` as they are written, then `finished` with the run's outcome; the stream "
             "then closes.",
         },
-        **answers(NOT_FOUND),
+        **answers(NOT_FOUND, TOO_MANY),
     },
 )
 def follow_run(
-    services: ServicesDep, run_id: RunIdPath, last_event_id: LastEventId = None
+    request: Request,
+    services: ServicesDep,
+    token: TokenDep,
+    run_id: RunIdPath,
+    last_event_id: LastEventId = None,
 ) -> StreamingResponse:
     """The run's live progress as server-sent events, until it has finished (after the
-    event ``Last-Event-ID`` names, when given)."""
+    event ``Last-Event-ID`` names, when given); 429 when the token already holds its share
+    of open streams."""
     _run(services, run_id)
-    return StreamingResponse(
-        run_events(services.runs, run_id, last_event_id or 0),
-        media_type=MEDIA_TYPE,
-        headers=_STREAM_HEADERS,
-    )
+    release = _slots(request).take(token.id)
+    return EventStream(run_events(services.runs, run_id, last_event_id or 0), release)
 
 
 @events_router.get(
@@ -113,16 +114,17 @@ def follow_run(
             "description": "Server-sent events of every run, each with its `id`, as "
             "`/api/runs/{run_id}/events` gives them; a comment line when quiet. Never ends.",
         },
-        **answers(),
+        **answers(TOO_MANY),
     },
 )
 def follow_everything(
-    services: ServicesDep, last_event_id: LastEventId = None
+    request: Request, services: ServicesDep, token: TokenDep, last_event_id: LastEventId = None
 ) -> StreamingResponse:
     """Every run's progress as server-sent events, from now on (or after the event
-    ``Last-Event-ID`` names)."""
-    return StreamingResponse(
-        all_events(services.runs, last_event_id),
-        media_type=MEDIA_TYPE,
-        headers=_STREAM_HEADERS,
-    )
+    ``Last-Event-ID`` names); 429 when the token already holds its share of open streams."""
+    release = _slots(request).take(token.id)
+    return EventStream(all_events(services.runs, last_event_id), release)
+
+
+def _slots(request: Request) -> StreamSlots:
+    return cast(StreamSlots, request.app.state.stream_slots)

@@ -7,7 +7,7 @@ the real store are exercised by ``tests/integration/api``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +32,7 @@ from colibri.domain.tokens import ApiToken, Permission
 from colibri.errors import LockHeld
 from colibri.services.audit import AuditService
 from colibri.services.containers import CheckSummary, EnvironmentCheck
+from colibri.services.runs import Pause
 from colibri.services.targets import DeliveryReport
 from colibri.store.conflicts import StoreConflict
 
@@ -155,13 +156,15 @@ class FakeRuns:
     def get_run(self, run_id: str) -> RunRecord | None:
         return self.runs.get(run_id)
 
-    def follow(self, run_id: str, after: int = 0) -> Iterable[Mapping[str, Any]]:
+    def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
         self.followed_after.append(after)
-        yield from self.events.get(run_id, [])
+        for event in self.events.get(run_id, []):
+            yield event
+            yield Pause(0.0)
         if self.follow_error is not None:
             raise self.follow_error
 
-    def follow_all(self, after: int | None = None) -> Iterable[Mapping[str, Any] | None]:
+    def watch_all(self, after: int | None = None) -> Iterator[Mapping[str, Any] | Pause | None]:
         self.followed_after.append(after)
         yield from self.everything
 

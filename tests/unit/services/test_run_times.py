@@ -105,6 +105,28 @@ def test_describe_cron_says_it_in_words_with_the_next_five_runs() -> None:
     assert all(run.tzinfo is UTC for run in runs)
 
 
+@pytest.mark.parametrize("weekdays", ["7-7", "7/1", "7", "0", "sun", "sun-sun"])
+def test_sunday_as_seven_runs_on_sundays_only(weekdays: str) -> None:
+    words, runs = describe_cron(f"0 4 * * {weekdays}", "UTC", utc(2026, 3, 3))
+    assert words == "At 04:00, only on Sunday"
+    assert all(run.isoweekday() == 7 for run in runs) and len(runs) == 5
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "days"),
+    [("sat-sun", {6, 7}), ("fri-sun", {5, 6, 7}), ("MON-SUN", set(range(1, 8)))],
+)
+def test_day_name_ranges_ending_on_sunday_run_to_sunday(weekdays: str, days: set[int]) -> None:
+    runs = upcoming(Schedule.of("custom", f"0 4 * * {weekdays}"), utc(2026, 3, 3), 14)
+    assert {run.isoweekday() for run in runs} == days
+
+
+def test_a_question_mark_in_a_list_is_refused_before_it_is_stored() -> None:
+    with pytest.raises(Invalid) as caught:
+        Schedule.of("custom", "* * ?,* * *")
+    assert caught.value.field == "cron"
+
+
 @pytest.mark.parametrize(
     ("expression", "why"),
     [
