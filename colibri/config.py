@@ -181,6 +181,16 @@ class Settings(BaseSettings):
             return tuple(part for part in re.split(r"[\s,]+", value) if part)
         return value
 
+    history_days: int = Field(365, ge=1, le=36_500)
+    """COLIBRI_HISTORY_DAYS: finished update runs older than this many days are deleted by
+    ``colibri serve``, except each container's newest COLIBRI_HISTORY_RUNS (default 365)."""
+    history_runs: int = Field(50, ge=0, le=1_000_000)
+    """COLIBRI_HISTORY_RUNS: the newest runs of each container kept whatever their age
+    (default 50)."""
+    notify_dedup_days: int = Field(365, ge=1, le=36_500)
+    """COLIBRI_NOTIFY_DEDUP_DAYS: how long an announced event (an update available for one
+    digest of one container) is remembered so it is not announced again (default 365)."""
+
     api_max_body: int = Field(262_144, ge=1024, le=67_108_864)
     """COLIBRI_API_MAX_BODY: the largest request body the API reads, in bytes (default
     262144, 256 KiB); a larger one is refused with 413 before anything reads it."""

@@ -11,7 +11,7 @@ from colibri.bootstrap.clients import check_service, open_store, registry_auth_f
 from colibri.config import Settings
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import Step
-from colibri.domain.ports import Journal
+from colibri.domain.ports import Engine, Journal
 from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from colibri.services.notifications import NotificationService
     from colibri.services.scan import ScanService
     from colibri.services.schedules import ScheduleService
+    from colibri.services.self_update import SelfUpdater
     from colibri.services.targets import TargetService
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
@@ -75,7 +76,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             verifier,
             environment=settings.environment,
         )
-        yield UpdateService(check, executor, recoverer)
+        yield UpdateService(check, executor, recoverer, self_updater(engine, settings))
 
 
 @contextmanager
@@ -184,3 +185,13 @@ def token_service(settings: Settings) -> Iterator[TokenService]:
 
     with open_store(settings) as store:
         yield TokenService(store.tokens, SystemClock())
+
+
+def self_updater(engine: Engine, settings: Settings) -> SelfUpdater | None:
+    """Inside a container, the self-updater for it (when it is on the managed daemon)."""
+    from colibri.services.self_update import SelfUpdater, own_container_id
+
+    own = own_container_id()
+    if own is None:
+        return None
+    return SelfUpdater(engine, own, registry_auth_for(settings))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from colibri.services.environments import EnvironmentService
     from colibri.services.metrics import MetricsService
     from colibri.services.notifications import NotificationService
+    from colibri.services.retention import RetentionService
     from colibri.services.runner import SettingRunner
     from colibri.services.runs import RunService
     from colibri.services.tokens import TokenService
@@ -88,6 +89,7 @@ def serve(settings: Settings) -> Iterator[Service]:
         stack.callback(parts.scheduler.stop, 0.0)
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
+        parts.retention.prune()
         services = _api_services(parts)
         yield Service(
             app=_create_app(services, settings),
@@ -112,13 +114,16 @@ class _ServeParts:
     metrics: MetricsService
     scheduler: Scheduler
     bad_digests: BadDigestService
+    retention: RetentionService
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
+    from colibri.domain.retention import Retention
     from colibri.registry.clock import SystemClock
     from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
+    from colibri.services.retention import RetentionService
     from colibri.services.runs import RunService
     from colibri.services.tokens import TokenService
 
@@ -143,6 +148,18 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         activity=store.activity,
         workers=settings.scheduler_workers,
     )
+    retention = RetentionService(
+        store.journal,
+        store.notification_log,
+        clock,
+        Retention(settings.notify_dedup_days, settings.history_days, settings.history_runs),
+        audit=store.audit,
+    )
+
+    def periodic() -> None:
+        containers.check_now()
+        retention.prune()
+
     return _ServeParts(
         store=store,
         clock=clock,
@@ -152,7 +169,8 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         runs=runs,
         tokens=TokenService(store.tokens, clock),
         metrics=metrics,
-        scheduler=_scheduler(settings, store, runner, containers, clock),
+        scheduler=_scheduler(settings, store, runner, periodic, clock),
+        retention=retention,
         bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
     )
 
@@ -206,7 +224,7 @@ def _scheduler(
     settings: Settings,
     store: Store,
     runner: SettingRunner,
-    containers: ContainerService,
+    periodic: Callable[[], object],
     clock: Clock,
 ) -> Scheduler:
     from colibri.scheduler import Scheduler, SchedulerOptions
@@ -218,7 +236,7 @@ def _scheduler(
         grace=settings.shutdown_grace,
         check_interval=interval,
     )
-    return Scheduler(store.auto_updates, runner, clock, options, periodic=containers.check_now)
+    return Scheduler(store.auto_updates, runner, clock, options, periodic=periodic)
 
 
 class _EngineCache:
