@@ -1,5 +1,6 @@
 """Keep ``colibri serve``'s records bounded: the rules are :mod:`colibri.domain.retention`'s,
-this use case applies them to the store (at start and after each periodic check)."""
+this use case applies them to the store (at start and after each periodic check). The audit
+trail of API changes is kept as long as the run history."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class Pruned:
 
     notification_keys: int = 0
     runs: int = 0
+    audit_entries: int = 0
 
 
 class RetentionService:
@@ -31,7 +33,9 @@ class RetentionService:
         notification_log: ForgetsBefore,
         clock: Clock,
         retention: Retention | None = None,
+        audit: ForgetsBefore | None = None,
     ) -> None:
+        self.audit = audit
         self.runs = runs
         self.notification_log = notification_log
         self.clock = clock
@@ -44,9 +48,10 @@ class RetentionService:
         try:
             keys = self.notification_log.forget_before(cutoffs.notifications_before)
             runs = self.runs.forget_runs(cutoffs.runs_before, cutoffs.runs_per_container)
+            audit = 0 if self.audit is None else self.audit.forget_before(cutoffs.runs_before)
         except ColibriError as exc:
             log.warning("old records could not be pruned: %s", exc)
             return Pruned()
-        if keys or runs:
-            log.info("pruned %d notification keys and %d runs", keys, runs)
-        return Pruned(keys, runs)
+        if keys or runs or audit:
+            log.info("pruned %d notification keys, %d runs, %d audit entries", keys, runs, audit)
+        return Pruned(keys, runs, audit)

@@ -73,3 +73,27 @@ def test_the_defaults_are_generous() -> None:
     )
     cutoffs = retention.cutoffs(FakeClock().now())
     assert FakeClock().now() - cutoffs.runs_before == timedelta(days=365)
+
+
+def test_the_audit_trail_is_kept_as_long_as_the_run_history(
+    clocked_store: Store, clock: FakeClock
+) -> None:
+    from colibri.domain.audit import AuditAction, AuditResource, NewAuditEntry
+
+    def entry(resource_id: str) -> None:
+        clocked_store.audit.record(
+            NewAuditEntry("cli", AuditAction.CREATE, AuditResource.ENVIRONMENT, resource_id)
+        )
+
+    entry("old")
+    clock.advance(400 * DAY)
+    entry("recent")
+    service = RetentionService(
+        clocked_store.journal,
+        clocked_store.notification_log,
+        clock,
+        Retention(run_days=365),
+        audit=clocked_store.audit,
+    )
+    assert service.prune().audit_entries == 1
+    assert [e.resource_id for e in clocked_store.audit.list_entries()] == ["recent"]
