@@ -203,6 +203,7 @@ def _runner(
     metrics: MetricsService,
     clock: Clock,
 ) -> SettingRunner:
+    from colibri.bootstrap.cli import self_updater
     from colibri.engine.probe import NetworkProber
     from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
 
@@ -213,6 +214,7 @@ def _runner(
         options=update_options(settings, dry_run=False, cleanup=False),
         prober=NetworkProber(),
         registry_auth=registry_auth_for(settings),
+        self_updater=self_updater(settings),
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses

@@ -64,6 +64,7 @@ from colibri.services.check import CheckRequest, CheckService
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, Metrics
 from colibri.services.run_times import failure_backoff
+from colibri.services.self_update import SelfUpdater
 from colibri.services.update import target_ref
 from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
 
@@ -118,6 +119,7 @@ class UpdateTools:
     options: UpdateOptions = field(default_factory=UpdateOptions)
     prober: Prober | None = None
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
+    self_updater: SelfUpdater | None = None
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,13 @@ class SettingRunner:
         options = replace(
             self.tools.options, dry_run=False, trigger=target.trigger, run_id=target.run_id
         )
-        outcome = executor.update(_request(container, result), options)
+        request = _request(container, result)
+        own = self.tools.self_updater
+        if own is not None and own.is_own(container):
+            # the transaction would stop this very process: a helper from the new image runs it
+            handed = own.hand_off(check.engine, result, container, request.ref, options)
+            return self._finish_row(replace(handed, run_id=target.run_id))
+        outcome = executor.update(request, options)
         if outcome.status is RunStatus.UPDATED:
             self._record_updated(check, target.environment, result, outcome)
         return outcome

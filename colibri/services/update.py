@@ -108,7 +108,7 @@ class UpdateService:
             return _outcome(result, RunStatus.FAILED, str(exc))
         if self.self_updater is not None and self.self_updater.is_own(container):
             # the transaction would stop this very process: a helper from the new image runs it
-            return self.self_updater.hand_off(result, container, ref, options)
+            return self.self_updater.hand_off(self.checker.engine, result, container, ref, options)
         request = UpdateRequest(
             container=container,
             ref=ref,
