@@ -28,9 +28,7 @@ tags) is the default for the container's ``colibri.policy`` label, which stays o
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -61,6 +59,7 @@ from colibri.domain.settings import (
 )
 from colibri.domain.versions import TagRules
 from colibri.errors import ColibriError, LockHeld
+from colibri.instance import this_process
 from colibri.services.check import CheckRequest, CheckService
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, Metrics
@@ -205,7 +204,7 @@ class SettingRunner:
             return self._locked(_Target(environment, setting, trigger, run_id), key)
 
     def _locked(self, target: _Target, key: str) -> _Attempt:
-        owner = LockOwner(target.run_id, socket.gethostname(), os.getpid())
+        owner = this_process().owner(target.run_id)
         try:
             self.stores.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)
         except LockHeld as exc:
