@@ -10,7 +10,8 @@ caller the first time it is offered). Both are compared in UTC.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -20,6 +21,7 @@ __all__ = [
     "MEANINGFUL_SINCE",
     "AgeBasis",
     "AgeDecision",
+    "SeenImage",
     "decide_age",
     "parse_created",
     "parse_min_age",
@@ -59,6 +61,21 @@ class AgeDecision:
         when = self.eligible_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         since = "its build" if self.basis is AgeBasis.CREATED else "first seen"
         return f"eligible at {when} (minimum age; {_short(self.age)} old since {since})"
+
+
+@dataclass(frozen=True, slots=True)
+class SeenImage:
+    """A candidate image as Colibri first saw it: its digest (the manifest that would run),
+    when, and what its configuration says (``created``, the ``org.opencontainers.*`` labels)."""
+
+    digest: str
+    first_seen_at: datetime
+    created: datetime | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_aware(self.first_seen_at, "first_seen_at")
+        check_aware(self.created, "created")
 
 
 def parse_min_age(text: str, field: str = "min_age") -> timedelta | None:

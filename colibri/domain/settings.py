@@ -8,7 +8,10 @@ in one environment. What the user chooses is an :class:`AutoUpdateConfig`:
   read in an IANA time zone (``UTC`` by default);
 * the vulnerability ``criteria`` level and the :class:`GateOptions` around it;
 * the :class:`UpdatePolicy`: follow the tag's digest (default) or move to newer version tags;
-* whether to ``notify``.
+* whether to ``notify``;
+* a maintenance ``window`` (:mod:`colibri.domain.windows`) and a ``min_age`` for candidates
+  (:mod:`colibri.domain.image_age`), both optional: a container's labels override them, and
+  they override its environment's and the global ones (:mod:`colibri.domain.controls`).
 
 The scheduler's bookkeeping (next and last run, last status, consecutive failures) sits
 next to it in :class:`AutoUpdateSetting`. Run times are computed by the scheduler (croniter);
@@ -28,9 +31,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from colibri.domain.criteria import Criteria, Level, OnFailure, UnknownAs
 from colibri.domain.cron import check_cron
+from colibri.domain.image_age import parse_min_age
 from colibri.domain.invalid import Invalid, check_aware, parse_choice
 from colibri.domain.journal import RunStatus
 from colibri.domain.versions import VersionPolicy
+from colibri.domain.windows import parse_windows
 
 __all__ = [
     "DEFAULT_CRONS",
@@ -215,10 +220,18 @@ class AutoUpdateConfig:
     gate: GateOptions = GateOptions()
     policy: UpdatePolicy = UpdatePolicy.DIGEST
     notify: bool = True
+    window: str | None = None
+    min_age: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "criteria", parse_choice(Level, self.criteria, "criteria"))
         object.__setattr__(self, "policy", parse_choice(UpdatePolicy, self.policy, "policy"))
+        if self.window is not None:
+            object.__setattr__(self, "window", str(parse_windows(self.window)) or None)
+        if self.min_age is not None:
+            text = self.min_age.strip()
+            parse_min_age(text)
+            object.__setattr__(self, "min_age", text or None)
 
     def gate_criteria(self) -> Criteria:
         """The ``Criteria`` the gate applies for this setting."""

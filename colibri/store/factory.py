@@ -18,6 +18,7 @@ from colibri.store.migrate import upgrade, upgrade_engine
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
 from colibri.store.scan_reports import ScanReports
 from colibri.store.scans import ScanRecords
+from colibri.store.skips import SqlSeenImages, SqlSkips
 from colibri.store.tokens import SqlApiTokens
 from colibri.store.urls import is_sqlite, normalise_url, sqlite_path
 
@@ -31,7 +32,8 @@ class Store:
     ``scans`` stores plain report documents; ``reports`` is the same table in terms of the
     domain's ``ScanReport``. The rest serve ``colibri serve``: environments, auto-update
     settings (and the scheduler's claims), API tokens, notification targets and the
-    notification de-duplication log, the last check of each container.
+    notification de-duplication log, the last check of each container; the operator's skips
+    and the candidate digests seen.
     """
 
     engine: Engine
@@ -45,6 +47,8 @@ class Store:
     notification_targets: SqlNotificationTargets
     notification_log: SqlNotificationLog
     container_statuses: SqlContainerStatuses
+    skips: SqlSkips
+    seen_images: SqlSeenImages
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -90,4 +94,6 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         notification_targets=SqlNotificationTargets(sessions, clock),
         notification_log=SqlNotificationLog(sessions, clock),
         container_statuses=SqlContainerStatuses(sessions, clock),
+        skips=SqlSkips(sessions, clock),
+        seen_images=SqlSeenImages(sessions, clock),
     )
