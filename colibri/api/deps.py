@@ -27,6 +27,7 @@ from colibri.api.ports import (
     MetricsApi,
     RunApi,
     ScheduleApi,
+    SkipApi,
     TargetApi,
     TokenApi,
 )
@@ -56,6 +57,7 @@ class ApiServices:
     targets: TargetApi
     metrics: MetricsApi
     health: HealthApi
+    skips: SkipApi
 
 
 _bearer = HTTPBearer(

@@ -16,6 +16,7 @@ from colibri.services.check import CheckService
 
 if TYPE_CHECKING:
     from colibri.services.scan import ScanService
+    from colibri.services.skips import SkipService
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
     from colibri.update.model import UpdateOptions
@@ -124,3 +125,13 @@ def token_service(settings: Settings) -> Iterator[TokenService]:
 
     with open_store(settings) as store:
         yield TokenService(store.tokens, SystemClock())
+
+
+@contextmanager
+def skip_service(settings: Settings) -> Iterator[SkipService]:
+    """Skips and snoozes in the configured database (``colibri skip``)."""
+    from colibri.registry.clock import SystemClock
+    from colibri.services.skips import SkipService
+
+    with open_store(settings) as store:
+        yield SkipService(store.skips, SystemClock())

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from colibri.registry.client import RegistryClient
     from colibri.scheduler import Scheduler
     from colibri.services.containers import ContainerService
+    from colibri.services.controls import ControlsFactory
     from colibri.services.environments import EnvironmentService
     from colibri.services.metrics import MetricsService
     from colibri.services.notifications import NotificationService
@@ -126,10 +127,18 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     stack.callback(engines.close)
     metrics = _metrics(registry)
     notifications = _notifications(store, clock)
-    runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
+    controls = _controls(settings, store, registry, clock)
+    runner = _runner(settings, store, registry, engines, notifications, metrics, clock, controls)
     statuses = store.container_statuses
     containers = ContainerService(
-        store.environments, statuses, engines, registry, notifications, metrics, clock
+        store.environments,
+        statuses,
+        engines,
+        registry,
+        notifications,
+        metrics,
+        clock,
+        controls=controls,
     )
     runs = RunService(
         store.journal,
@@ -170,6 +179,19 @@ def _notifications(store: Store, clock: Clock) -> NotificationService:
     )
 
 
+def _controls(
+    settings: Settings, store: Store, registry: RegistryClient, clock: Clock
+) -> ControlsFactory:
+    from colibri.services.controls import ControlDefaults, ControlsFactory, ControlStoreSet
+
+    return ControlsFactory(
+        registry,
+        clock,
+        ControlStoreSet(store.skips, store.seen_images, store.environments, store.auto_updates),
+        ControlDefaults(settings.window, settings.min_age),
+    )
+
+
 def _runner(
     settings: Settings,
     store: Store,
@@ -178,6 +200,7 @@ def _runner(
     notifications: NotificationService,
     metrics: MetricsService,
     clock: Clock,
+    controls: ControlsFactory,
 ) -> SettingRunner:
     from colibri.engine.probe import NetworkProber
     from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
@@ -189,6 +212,7 @@ def _runner(
         options=update_options(settings, dry_run=False, cleanup=False),
         prober=NetworkProber(),
         registry_auth=registry_auth_for(settings),
+        controls=controls,
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses
@@ -290,6 +314,7 @@ def _api_services(parts: _ServeParts) -> ApiServices:
     from colibri.notify import AppriseNotifier, validate_url
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
+    from colibri.services.skips import SkipService
     from colibri.services.targets import TargetService
 
     store, clock = parts.store, parts.clock
@@ -302,6 +327,7 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         targets=TargetService(store.notification_targets, AppriseNotifier(), validate_url, clock),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+        skips=SkipService(store.skips, clock),
     )
 
 

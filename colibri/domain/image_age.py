@@ -9,6 +9,7 @@ caller the first time it is offered). Both are compared in UTC.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,9 +23,11 @@ __all__ = [
     "AgeBasis",
     "AgeDecision",
     "SeenImage",
+    "config_digest",
     "decide_age",
     "parse_created",
     "parse_min_age",
+    "read_config",
 ]
 
 #: The earliest ``created`` time taken at its word (OCI images did not exist before it).
@@ -139,3 +142,38 @@ def _short(span: timedelta) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+#: Labels kept from a candidate's configuration: the OCI annotations "what changed" reads.
+KEPT_LABEL_PREFIX = "org.opencontainers.image."
+
+
+def config_digest(manifest: bytes) -> str | None:
+    """The configuration blob's digest named by an image manifest, ``None`` when it names
+    none (an index, or not a manifest)."""
+    try:
+        document = json.loads(manifest)
+    except ValueError:
+        return None
+    config = document.get("config") if isinstance(document, dict) else None
+    digest = config.get("digest") if isinstance(config, dict) else None
+    return digest if isinstance(digest, str) else None
+
+
+def read_config(blob: bytes) -> tuple[datetime | None, dict[str, str]]:
+    """``created`` and the OCI labels (``org.opencontainers.image.*``) of an image
+    configuration; nothing for what it lacks or cannot be read."""
+    try:
+        document = json.loads(blob)
+    except ValueError:
+        return None, {}
+    if not isinstance(document, dict):
+        return None, {}
+    config = document.get("config")
+    labels = config.get("Labels") if isinstance(config, dict) else None
+    kept = {
+        key: value[:1024]
+        for key, value in (labels if isinstance(labels, dict) else {}).items()
+        if isinstance(key, str) and key.startswith(KEPT_LABEL_PREFIX) and isinstance(value, str)
+    }
+    return parse_created(document.get("created")), kept

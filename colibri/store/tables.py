@@ -270,6 +270,7 @@ class ContainerStatusRow(Base):
     remote_digest: Mapped[str | None] = mapped_column(DIGEST)
     reason: Mapped[str] = mapped_column(Text)
     checked_at: Mapped[datetime]
+    controls: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class SkipRow(Base):

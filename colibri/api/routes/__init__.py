@@ -11,6 +11,7 @@ from colibri.api.routes import (
     environments,
     notifications,
     runs,
+    skips,
     system,
 )
 
@@ -19,5 +20,6 @@ __all__ = ["include_routers"]
 
 def include_routers(app: FastAPI) -> None:
     """Mount every router on ``app``."""
-    for module in (auto_updates, runs, containers, environments, notifications, cron, system):
+    routers = (auto_updates, runs, containers, skips, environments, notifications, cron, system)
+    for module in routers:
         app.include_router(module.router)

@@ -29,8 +29,10 @@ from colibri.domain.settings import (
 from colibri.domain.tokens import ApiToken, Permission
 from colibri.errors import LockHeld
 from colibri.services.containers import CheckSummary, EnvironmentCheck
+from colibri.services.skips import SkipService
 from colibri.services.targets import DeliveryReport
 from colibri.store.conflicts import StoreConflict
+from tests.fakes import FakeClock, MemorySkips
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -271,6 +273,7 @@ class Fakes:
     targets: FakeTargets = field(default_factory=FakeTargets)
     metrics: FakeMetrics = field(default_factory=FakeMetrics)
     health: FakeHealth = field(default_factory=FakeHealth)
+    skips: SkipService = field(default_factory=lambda: SkipService(MemorySkips(), FakeClock()))
 
     def __post_init__(self) -> None:
         self.schedules = FakeSchedules(self.environments)
@@ -286,6 +289,7 @@ class Fakes:
             targets=self.targets,
             metrics=self.metrics,
             health=self.health,
+            skips=self.skips,
         )
 
 

@@ -1,5 +1,6 @@
 """Operator controls: skips and snoozes, the digests Colibri has seen (with what their
-configuration says), and the window and minimum age of an auto-update setting.
+configuration says), the window and minimum age of an auto-update setting, and what the
+controls said at a container's last check.
 
 Revision ID: 0006
 Revises: 0002
@@ -48,9 +49,13 @@ def upgrade() -> None:
     with op.batch_alter_table("auto_update_settings") as batch:
         batch.add_column(sa.Column("window", sa.Text(), nullable=True))
         batch.add_column(sa.Column("min_age", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("container_statuses") as batch:
+        batch.add_column(sa.Column("controls", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("container_statuses") as batch:
+        batch.drop_column("controls")
     with op.batch_alter_table("auto_update_settings") as batch:
         batch.drop_column("min_age")
         batch.drop_column("window")
