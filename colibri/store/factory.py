@@ -13,6 +13,7 @@ from colibri.store.auto_updates import SqlAutoUpdates
 from colibri.store.container_statuses import SqlContainerStatuses
 from colibri.store.db import make_engine, make_session_factory
 from colibri.store.environments import SqlEnvironments
+from colibri.store.events import SqlActivity
 from colibri.store.journal import SqlJournal
 from colibri.store.migrate import upgrade, upgrade_engine
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
@@ -32,8 +33,8 @@ class Store:
     ``scans`` stores plain report documents; ``reports`` is the same table in terms of the
     domain's ``ScanReport``. The rest serve ``colibri serve``: environments, auto-update
     settings (and the scheduler's claims), API tokens, notification targets and the
-    notification de-duplication log, the last check of each container; the operator's skips
-    and the candidate digests seen.
+    notification de-duplication log, the last check of each container, the numbered events of
+    runs (``activity``), the operator's skips and the candidate digests seen.
     """
 
     engine: Engine
@@ -49,6 +50,7 @@ class Store:
     container_statuses: SqlContainerStatuses
     skips: SqlSkips
     seen_images: SqlSeenImages
+    activity: SqlActivity
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -96,4 +98,5 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         container_statuses=SqlContainerStatuses(sessions, clock),
         skips=SqlSkips(sessions, clock),
         seen_images=SqlSeenImages(sessions, clock),
+        activity=SqlActivity(sessions, clock),
     )

@@ -23,3 +23,4 @@ def include_routers(app: FastAPI) -> None:
     routers = (auto_updates, runs, containers, skips, environments, notifications, cron, system)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(runs.events_router)

@@ -25,6 +25,10 @@ TABLES = {"runs", "run_steps", "run_logs", "locks", "scan_records", "alembic_ver
     "container_statuses",
     "skips",
     "seen_images",
+    "events",
+    "audit_log",
+    "bad_digests",
+    "label_slots",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from colibri.domain.image_age import SeenImage
+from colibri.domain.settings import AutoUpdateConfig, NewAutoUpdate
 from colibri.domain.skips import NewSkip, SkipKind
 from colibri.store import Store
 
@@ -42,3 +43,13 @@ def test_the_first_sighting_of_a_digest_is_kept(clocked_store: Store) -> None:
     assert later.labels == labels
     assert store.seen_images.get(DIGEST) == first
     assert store.seen_images.get("sha256:" + "d" * 64) is None
+
+
+def test_a_settings_window_and_min_age_are_stored(clocked_store: Store) -> None:
+    local = clocked_store.environments.find("local")
+    assert local is not None
+    config = AutoUpdateConfig(window="Sat,Sun 02:00-05:00 Europe/Paris", min_age="3d")
+    created = clocked_store.auto_updates.create(NewAutoUpdate(local.id, "web", config))
+    stored = clocked_store.auto_updates.get(created.id)
+    assert stored is not None
+    assert (stored.config.window, stored.config.min_age) == (config.window, "3d")
