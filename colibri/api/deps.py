@@ -22,6 +22,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from colibri.api.errors import field_error
 from colibri.api.ports import (
+    AuditApi,
+    BadDigestApi,
     ContainerApi,
     EnvironmentApi,
     HealthApi,
@@ -60,6 +62,8 @@ class ApiServices:
     metrics: MetricsApi
     health: HealthApi
     skips: SkipApi
+    audit: AuditApi
+    bad_digests: BadDigestApi
 
 
 _bearer = HTTPBearer(

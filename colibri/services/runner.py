@@ -28,9 +28,7 @@ tags) is the default for the container's ``colibri.policy`` label, which stays o
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -62,11 +60,13 @@ from colibri.domain.settings import (
 )
 from colibri.domain.versions import TagRules
 from colibri.errors import ColibriError, LockHeld
+from colibri.instance import this_process
 from colibri.services.check import CheckRequest, CheckService
 from colibri.services.controls import ControlsFactory
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, Metrics
 from colibri.services.run_times import failure_backoff
+from colibri.services.self_update import SelfUpdater
 from colibri.services.update import target_ref
 from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
 
@@ -123,6 +123,7 @@ class UpdateTools:
     prober: Prober | None = None
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
     controls: ControlsFactory | None = None
+    self_updater: SelfUpdater | None = None
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ class SettingRunner:
             return self._locked(_Target(environment, setting, trigger, run_id), key)
 
     def _locked(self, target: _Target, key: str) -> _Attempt:
-        owner = LockOwner(target.run_id, socket.gethostname(), os.getpid())
+        owner = this_process().owner(target.run_id)
         try:
             self.stores.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)
         except LockHeld as exc:
@@ -282,7 +283,13 @@ class SettingRunner:
         options = replace(
             self.tools.options, dry_run=False, trigger=target.trigger, run_id=target.run_id
         )
-        outcome = executor.update(_request(container, result), options)
+        request = _request(container, result)
+        own = self.tools.self_updater
+        if own is not None and own.is_own(container):
+            # the transaction would stop this very process: a helper from the new image runs it
+            handed = own.hand_off(check.engine, result, container, request.ref, options)
+            return self._finish_row(replace(handed, run_id=target.run_id))
+        outcome = executor.update(request, options)
         if outcome.status is RunStatus.UPDATED:
             self._record_updated(check, target.environment, result, outcome)
         return outcome

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
 from colibri.domain.refs import ImageRef
 from colibri.domain.transient import aside_name, new_name, replaced_by
 from colibri.errors import ColibriError, EngineNotFound, LockHeld, UpdateError
+from colibri.instance import this_process
 from colibri.update.dependents import (
     SharerSwaps,
     declared_dependents,
@@ -155,7 +155,7 @@ class Executor:
     def _begin(self, request: UpdateRequest, options: UpdateOptions) -> _Run | UpdateOutcome:
         container = request.container
         run_id = options.run_id or secrets.token_hex(16)
-        owner = LockOwner(run_id, socket.gethostname(), os.getpid())
+        owner = this_process().owner(run_id)
         key = self.lock_key(container.name)
         try:
             self.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)

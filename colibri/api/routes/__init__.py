@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from colibri.api.routes import (
+    audit,
     auto_updates,
     containers,
     cron,
@@ -24,3 +25,4 @@ def include_routers(app: FastAPI) -> None:
     for module in routers:
         app.include_router(module.router)
     app.include_router(runs.events_router)
+    app.include_router(audit.router)

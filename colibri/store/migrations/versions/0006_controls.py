@@ -3,7 +3,7 @@ configuration says), the window and minimum age of an auto-update setting, and w
 controls said at a container's last check.
 
 Revision ID: 0006
-Revises: 0011
+Revises: 0003
 Create Date: 2026-12-04
 
 Frozen history: plain SQLAlchemy types only (``UtcDateTime`` is ``DateTime(timezone=True)``).
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0011"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
