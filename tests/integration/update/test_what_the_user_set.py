@@ -154,7 +154,7 @@ def test_a_created_container_not_running_the_checked_image_is_refused_and_rolled
     )
     with make_store(f"sqlite:///{tmp_path / 'colibri.db'}") as store:
         executor = Executor(
-            TagMovedBeforeCreate(engine, v1.image_id),  # type: ignore[arg-type]
+            TagMovedBeforeCreate(engine, v1.image_id),
             store.journal,
             SystemClock(),
         )
@@ -163,5 +163,5 @@ def test_a_created_container_not_running_the_checked_image_is_refused_and_rolled
     assert "not the pulled and checked" in outcome.reason
     current = docker_tracker.client.containers.get(old.name)
     assert current.id == old.id and current.status == "running"
-    names = [c.name for c in docker_tracker.client.containers.list(all=True)]
+    names = [str(c.name) for c in docker_tracker.client.containers.list(all=True)]
     assert not [n for n in names if n.startswith(f"{old.name}-colibri-")]
