@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from threading import Lock
 
 from colibri.domain.container_status import ContainerStatus
+from colibri.domain.controls import not_yet_reason
 from colibri.domain.criteria import OnFailure, UnknownAs
 from colibri.domain.environments import Environment
 from colibri.domain.gate_policy import GateOverrides
@@ -61,6 +62,7 @@ from colibri.domain.versions import TagRules
 from colibri.errors import ColibriError, LockHeld
 from colibri.instance import this_process
 from colibri.services.check import CheckRequest, CheckService
+from colibri.services.controls import ControlsFactory
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, Metrics
 from colibri.services.run_times import failure_backoff
@@ -78,6 +80,7 @@ _SKIPPED_CHECKS = {
     CheckStatus.NO_REFERENCE,
     CheckStatus.NO_PLATFORM,
     CheckStatus.DEFERRED,
+    CheckStatus.SKIPPED,
 }
 
 
@@ -119,6 +122,7 @@ class UpdateTools:
     options: UpdateOptions = field(default_factory=UpdateOptions)
     prober: Prober | None = None
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
+    controls: ControlsFactory | None = None
     self_updater: SelfUpdater | None = None
 
 
@@ -230,10 +234,13 @@ class SettingRunner:
 
     def _check_and_update(self, target: _Target) -> _Attempt:
         name, environment = target.setting.container_name, target.environment
+        engine = self.tools.engines.engine_for(environment)
+        controls = self.tools.controls
         check = CheckService(
-            self.tools.engines.engine_for(environment),
+            engine,
             self.tools.registry,
             tag_policy=_tag_policy(target.setting.config.policy),
+            controls=controls.for_environment(environment.name, engine) if controls else None,
         )
         report = check.check(CheckRequest(names=(name,)))
         if name in report.excluded:
@@ -253,6 +260,9 @@ class SettingRunner:
         container = report.container_of(result)
         if result.status is not CheckStatus.UPDATE_AVAILABLE or container is None:
             return _Attempt(self._finish_row(_check_outcome(result, target.run_id)), result.image)
+        held = not_yet_reason(result.notes, self.clock.now())
+        if held is not None:
+            return _Attempt(self._finish_row(target.outcome(RunStatus.SKIPPED, held)), result.image)
         return _Attempt(self._update(check, target, container, result), result.image)
 
     def _update(
