@@ -22,12 +22,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from colibri.api.errors import field_error
 from colibri.api.ports import (
+    AuditApi,
+    BadDigestApi,
     ContainerApi,
     EnvironmentApi,
     HealthApi,
     MetricsApi,
     RunApi,
     ScheduleApi,
+    SkipApi,
     TargetApi,
     TokenApi,
 )
@@ -58,6 +61,9 @@ class ApiServices:
     targets: TargetApi
     metrics: MetricsApi
     health: HealthApi
+    skips: SkipApi
+    audit: AuditApi
+    bad_digests: BadDigestApi
 
 
 _bearer = HTTPBearer(

@@ -18,7 +18,8 @@ value that cannot be read is never guessed: the container is not updated and its
 ``error`` saying what is wrong, in podman's words for podman's label.
 
 Containers another system runs (:mod:`colibri.domain.orchestrated`) are skipped with the
-reason whatever their labels say.
+reason whatever their labels say. A ``colibri.probe`` that cannot work
+(:func:`colibri.domain.probing.probe_problem`) makes the check an ``error`` too.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from enum import StrEnum
 
 from colibri.domain.model import Container
 from colibri.domain.orchestrated import orchestrated_by
+from colibri.domain.probing import probe_problem
 from colibri.domain.transient import replaced_by
 from colibri.domain.versions import TagRules, VersionPolicy
 from colibri.errors import ConfigError
@@ -198,6 +200,8 @@ def select_containers(
             excluded[container.name] = orchestrated
         elif verdict.state is OptIn.INVALID:
             invalid.append((container, verdict.reason))
+        elif (problem := probe_problem(container.labels, container.network_mode)) is not None:
+            invalid.append((container, problem))
         else:
             selected.append(container)
     return Selection(tuple(selected), excluded, tuple(missing), tuple(warnings), tuple(invalid))

@@ -65,6 +65,7 @@ class Permission(StrEnum):
     ENVIRONMENTS_MANAGE = "environments:manage"
     NOTIFICATIONS_READ = "notifications:read"
     NOTIFICATIONS_MANAGE = "notifications:manage"
+    AUDIT_READ = "audit:read"
     ADMIN = "admin"
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from colibri.api.routes import (
+    audit,
     auto_updates,
     containers,
     cron,
     environments,
     notifications,
     runs,
+    skips,
     system,
 )
 
@@ -19,6 +21,8 @@ __all__ = ["include_routers"]
 
 def include_routers(app: FastAPI) -> None:
     """Mount every router on ``app``."""
-    for module in (auto_updates, runs, containers, environments, notifications, cron, system):
+    routers = (auto_updates, runs, containers, skips, environments, notifications, cron, system)
+    for module in routers:
         app.include_router(module.router)
     app.include_router(runs.events_router)
+    app.include_router(audit.router)

@@ -18,6 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 
+from colibri.api.audit import audited
 from colibri.api.cron_hints import cron_refusals
 from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
@@ -30,6 +31,7 @@ from colibri.api.schemas.auto_updates import (
     RunStarted,
 )
 from colibri.api.schemas.common import MAX_ID, Id
+from colibri.domain.audit import AuditAction, AuditResource
 from colibri.domain.environments import LOCAL_ENVIRONMENT
 from colibri.domain.invalid import Invalid
 from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
@@ -85,8 +87,10 @@ def create_auto_update(
         config = _schedulable(token, body.to_config())
         new = NewAutoUpdate(environment_id, body.container_name, config)
         setting = services.schedules.create(new)
+    created = AutoUpdatePublic.from_domain(setting)
+    _audit(services, token, AuditAction.CREATE, setting.id, after=created)
     response.headers["Location"] = f"{router.prefix}/{setting.id}"
-    return AutoUpdatePublic.from_domain(setting)
+    return created
 
 
 @router.get(
@@ -108,9 +112,9 @@ def replace_auto_update(
     services: ServicesDep, token: TokenDep, setting_id: SettingId, body: AutoUpdateBase
 ) -> AutoUpdatePublic:
     """Replace what is chosen for the container (fields left out take their defaults)."""
-    _setting(services, setting_id)
+    current = _setting(services, setting_id)
     with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, body.timezone):
-        return _save(services, setting_id, _schedulable(token, body.to_config()))
+        return _save(services, token, current, _schedulable(token, body.to_config()))
 
 
 @router.patch(
@@ -126,7 +130,7 @@ def update_auto_update(
     timezone = body.timezone or current.config.schedule.timezone
     with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, timezone):
         config = body.applied_to(current.config)
-        return _save(services, setting_id, _schedulable(token, config))
+        return _save(services, token, current, _schedulable(token, config))
 
 
 def _schedulable(token: ApiToken, config: AutoUpdateConfig) -> AutoUpdateConfig:
@@ -141,11 +145,28 @@ def _schedulable(token: ApiToken, config: AutoUpdateConfig) -> AutoUpdateConfig:
     return config
 
 
-def _save(services: ServicesDep, setting_id: int, config: AutoUpdateConfig) -> AutoUpdatePublic:
-    saved = services.schedules.update(setting_id, config)
+def _save(
+    services: ServicesDep, token: TokenDep, current: AutoUpdateSetting, config: AutoUpdateConfig
+) -> AutoUpdatePublic:
+    saved = services.schedules.update(current.id, config)
     if saved is None:
-        not_found(f"auto-update setting {setting_id}")
-    return AutoUpdatePublic.from_domain(saved)
+        not_found(f"auto-update setting {current.id}")
+    after, before = AutoUpdatePublic.from_domain(saved), AutoUpdatePublic.from_domain(current)
+    _audit(services, token, AuditAction.UPDATE, current.id, before=before, after=after)
+    return after
+
+
+def _audit(
+    services: ServicesDep,
+    token: TokenDep,
+    action: AuditAction,
+    setting_id: int,
+    *,
+    before: AutoUpdatePublic | None = None,
+    after: AutoUpdatePublic | None = None,
+) -> None:
+    resource = AuditResource.AUTO_UPDATE
+    audited(services, token, action, resource, setting_id, before=before, after=after)
 
 
 @router.delete(
@@ -154,10 +175,13 @@ def _save(services: ServicesDep, setting_id: int, config: AutoUpdateConfig) -> A
     dependencies=[require(Permission.SCHEDULES_DELETE)],
     responses=answers(NOT_FOUND),
 )
-def delete_auto_update(services: ServicesDep, setting_id: SettingId) -> None:
+def delete_auto_update(services: ServicesDep, token: TokenDep, setting_id: SettingId) -> None:
     """Delete a setting; its runs stay in the history."""
+    current = _setting(services, setting_id)
     if not services.schedules.delete(setting_id):
         not_found(f"auto-update setting {setting_id}")
+    before = AutoUpdatePublic.from_domain(current)
+    _audit(services, token, AuditAction.DELETE, setting_id, before=before)
 
 
 @router.post(

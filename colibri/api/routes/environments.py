@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
+from colibri.api.audit import audited
 from colibri.api.deps import ServicesDep, SettingsDep, TokenDep, require
 from colibri.api.errors import not_found
 from colibri.api.responses import CONFLICT, NOT_FOUND, UNREADABLE, answers
@@ -25,6 +26,7 @@ from colibri.api.schemas.environments import (
     EnvironmentUpdate,
 )
 from colibri.config import Settings
+from colibri.domain.audit import AuditAction, AuditResource
 from colibri.domain.environments import Environment, NewEnvironment, grants_credentials
 from colibri.domain.invalid import Invalid
 from colibri.domain.tokens import ApiToken, Permission
@@ -66,9 +68,10 @@ def create_environment(
 ) -> EnvironmentPublic:
     """Add an environment; 409 if its name is taken."""
     new = _allowed(token, settings, None, body.to_domain())
-    created = services.environments.create(new)
+    created = EnvironmentPublic.from_domain(services.environments.create(new))
+    _audit(services, token, AuditAction.CREATE, created.id, after=created)
     response.headers["Location"] = f"{router.prefix}/{created.id}"
-    return EnvironmentPublic.from_domain(created)
+    return created
 
 
 @router.get("/{environment_id}", dependencies=_READ, responses=answers(NOT_FOUND))
@@ -89,7 +92,7 @@ def replace_environment(
 ) -> EnvironmentPublic:
     """Replace name, endpoint, labels and registry credentials."""
     current = _environment(services, environment_id)
-    return _save(services, environment_id, _allowed(token, settings, current, body.to_domain()))
+    return _save(services, token, current, _allowed(token, settings, current, body.to_domain()))
 
 
 @router.patch(
@@ -105,7 +108,7 @@ def update_environment(
     """Change some fields; the others keep their value."""
     current = _environment(services, environment_id)
     new = _allowed(token, settings, current, body.applied_to(current))
-    return _save(services, environment_id, new)
+    return _save(services, token, current, new)
 
 
 def _allowed(
@@ -132,11 +135,29 @@ def _allowed(
     return new
 
 
-def _save(services: ServicesDep, environment_id: int, new: NewEnvironment) -> EnvironmentPublic:
-    saved = services.environments.update(environment_id, new)
+def _save(
+    services: ServicesDep, token: TokenDep, current: Environment, new: NewEnvironment
+) -> EnvironmentPublic:
+    saved = services.environments.update(current.id, new)
     if saved is None:
-        not_found(f"environment {environment_id}")
-    return EnvironmentPublic.from_domain(saved)
+        not_found(f"environment {current.id}")
+    after = EnvironmentPublic.from_domain(saved)
+    before = EnvironmentPublic.from_domain(current)
+    _audit(services, token, AuditAction.UPDATE, current.id, before=before, after=after)
+    return after
+
+
+def _audit(
+    services: ServicesDep,
+    token: TokenDep,
+    action: AuditAction,
+    environment_id: int,
+    *,
+    before: EnvironmentPublic | None = None,
+    after: EnvironmentPublic | None = None,
+) -> None:
+    resource = AuditResource.ENVIRONMENT
+    audited(services, token, action, resource, environment_id, before=before, after=after)
 
 
 @router.delete(
@@ -145,7 +166,12 @@ def _save(services: ServicesDep, environment_id: int, new: NewEnvironment) -> En
     dependencies=_MANAGE,
     responses=answers(NOT_FOUND, CONFLICT),
 )
-def delete_environment(services: ServicesDep, environment_id: EnvironmentId) -> None:
+def delete_environment(
+    services: ServicesDep, token: TokenDep, environment_id: EnvironmentId
+) -> None:
     """Delete an environment; 409 while auto-update settings use it."""
+    current = _environment(services, environment_id)
     if not services.environments.delete(environment_id):
         not_found(f"environment {environment_id}")
+    before = EnvironmentPublic.from_domain(current)
+    _audit(services, token, AuditAction.DELETE, environment_id, before=before)

@@ -181,3 +181,10 @@ def test_selection_rules() -> None:
     named = select_containers(pool, names=["sleeping", "nope", "off"])
     assert [c.name for c in named.containers] == ["sleeping"]
     assert named.missing == ("nope",) and "off" in named.excluded
+
+
+def test_a_probe_that_cannot_work_is_an_error_at_check_time() -> None:
+    isolated = container("iso", mode="none", colibri_enable="true", colibri_probe="tcp://:80")
+    selection = select_containers([isolated])
+    assert selection.containers == ()
+    assert [(c.name, "network_mode none" in why) for c, why in selection.invalid] == [("iso", True)]

@@ -93,6 +93,7 @@ def test_the_vocabulary_is_fixed() -> None:
         "environments:manage",
         "notifications:read",
         "notifications:manage",
+        "audit:read",
         "admin",
     }
 
