@@ -52,6 +52,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
     from colibri.registry.clock import SystemClock
     from colibri.services.update import UpdateService
     from colibri.update.executor import Executor
+    from colibri.update.hooks import hook_runner
     from colibri.update.recovery import Recoverer
     from colibri.update.verify import Verifier
 
@@ -69,6 +70,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             gate=make_gate(settings, check.registry, store.reports, clock),
             prober=NetworkProber(),
             registry_auth=registry_auth_for(settings),
+            hooks=hook_runner(engine, store_journal),
         )
         verifier = Verifier(engine, clock)
         recoverer = Recoverer(

@@ -69,6 +69,7 @@ from colibri.services.run_times import failure_backoff
 from colibri.services.self_update import SelfUpdater
 from colibri.services.update import target_ref
 from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
+from colibri.update.hooks import hook_runner
 
 __all__ = ["RunnerStores", "SettingRunner", "UpdateTools", "setting_overrides"]
 
@@ -280,6 +281,7 @@ class SettingRunner:
             gate=self.tools.gates.gate_for(setting_overrides(config)),
             prober=self.tools.prober,
             registry_auth=self.tools.registry_auth,
+            hooks=hook_runner(check.engine, self.stores.journal),
         )
         options = replace(
             self.tools.options, dry_run=False, trigger=target.trigger, run_id=target.run_id

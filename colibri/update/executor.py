@@ -23,6 +23,7 @@ from colibri.domain.clone import clone_config, created_image_problem, recorded_r
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.holders import HEARTBEAT_SECONDS
+from colibri.domain.hooks import HookAction, HookPhase
 from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, NewRun, RunStatus, Step
 from colibri.domain.model import Container
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
@@ -37,6 +38,7 @@ from colibri.update.dependents import (
     restart_all,
 )
 from colibri.update.heartbeat import Heartbeat
+from colibri.update.hooks import HookRunner
 from colibri.update.images import remove_unused_image
 from colibri.update.model import AllowAll, UpdateOptions, UpdateOutcome, UpdateRequest
 from colibri.update.verify import Verifier
@@ -92,8 +94,10 @@ class Executor:
         gate: Gate | None = None,
         prober: Prober | None = None,
         registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None,
+        hooks: HookRunner | None = None,
     ) -> None:
         self.engine = engine
+        self.hooks = hooks
         self.journal = journal
         self.clock = clock
         self.environment = environment
@@ -223,7 +227,8 @@ class Executor:
 
     def _transact(self, run: _Run) -> UpdateOutcome:
         try:
-            early = self._prepare(run)
+            early = self._hook_before(run, HookPhase.PRE_CHECK) or self._prepare(run)
+            early = early or self._hook_before(run, HookPhase.PRE_UPDATE)
             if early is not None:
                 return early
             self._create(run)
@@ -231,6 +236,7 @@ class Executor:
             return self._abort(run, exc)
         try:
             self._switch(run)
+            self._hook_after_start(run)
             self.verifier.verify(run.new_id or "", self._verify_policy(run), self._keepalive(run))
             self._failpoint(run, Step.VERIFY)
             self._follow(run)
@@ -431,6 +437,40 @@ class Executor:
 
         return refresh
 
+    def _hook_before(self, run: _Run, phase: HookPhase) -> UpdateOutcome | None:
+        """pre-check and pre-update run in the old container, which nothing has touched yet:
+        exit 75 skips the update, a failure aborts it (``UpdateError``)."""
+        if self.hooks is None or not run.request.container.running:
+            return None
+        labels = run.request.container.labels
+        action, reason = self.hooks.run(run.id, phase, run.old_id, labels)
+        if action is HookAction.SKIP:
+            self._restore_tag(run)
+            if run.new_image_id and run.new_image_id != run.old_image_id:
+                self._remove_unused_image(run, run.new_image_id)
+            return self._finish(run, RunStatus.SKIPPED, reason)
+        if action is HookAction.ABORT:
+            raise UpdateError(reason, step="hook")
+        return None
+
+    def _hook_after_start(self, run: _Run) -> None:
+        """post-update runs in the new container once it started: a failure rolls back."""
+        if self.hooks is None or not run.was_running:
+            return
+        labels = run.request.container.labels
+        action, reason = self.hooks.run(run.id, HookPhase.POST_UPDATE, run.new_id or "", labels)
+        if action is HookAction.ROLLBACK:
+            raise UpdateError(reason, step="hook")
+
+    def _post_check(self, run: _Run) -> None:
+        """post-check runs in the container that now has the name; it only records."""
+        if self.hooks is None or not run.was_running:
+            return
+        labels = run.request.container.labels
+        _, reason = self.hooks.run(run.id, HookPhase.POST_CHECK, run.new_id or "", labels)
+        if reason:
+            self.journal.log(run.id, "WARNING", reason)
+
     def _commit(self, run: _Run) -> UpdateOutcome:
         self._step(run, Step.COMMIT, old_id=run.old_id, new_id=run.new_id)
         for old_id in [run.old_id, *run.sharers.old_ids()]:
@@ -441,6 +481,7 @@ class Executor:
         self._failpoint(run, Step.COMMIT)
         if run.options.cleanup:
             self._remove_unused_image(run, run.old_image_id)
+        self._post_check(run)
         return self._finish(run, RunStatus.UPDATED, "updated and verified")
 
     def _remove_unused_image(self, run: _Run, image_id: str) -> None:
