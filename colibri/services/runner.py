@@ -32,10 +32,11 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from threading import Lock
 
 from colibri.domain.container_status import ContainerStatus
-from colibri.domain.controls import expected_length, update_hold
+from colibri.domain.controls import expected_length, next_chance, update_hold
 from colibri.domain.criteria import OnFailure, UnknownAs
 from colibri.domain.environments import Environment
 from colibri.domain.gate_policy import GateOverrides
@@ -264,8 +265,18 @@ class SettingRunner:
         expected = expected_length(self.tools.options.verify, container.labels)
         held = update_hold(result.notes, self.clock.now(), expected)
         if held is not None:
+            self._wait_until(target.setting, next_chance(result.notes, self.clock.now(), expected))
             return _Attempt(self._finish_row(target.outcome(RunStatus.SKIPPED, held)), result.image)
         return _Attempt(self._update(check, target, container, result), result.image)
+
+    def _wait_until(self, setting: AutoUpdateSetting, moment: datetime | None) -> None:
+        """A run held by the controls runs again at ``moment`` (the window's next opening,
+        or when the candidate is old enough) when that comes before its next slot."""
+        current = self.stores.auto_updates.get(setting.id)
+        if moment is None or current is None or current.next_run_at is None:
+            return
+        if moment < current.next_run_at:
+            self.stores.auto_updates.claim(setting.id, current.next_run_at, moment)
 
     def _update(
         self, check: CheckService, target: _Target, container: Container, result: CheckResult
