@@ -7,6 +7,7 @@ by :func:`load_settings` when a command starts, never at import time.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -131,6 +132,118 @@ class Settings(BaseSettings):
     ``GET /api/containers``, "update available" notifications), as ``30m``, ``6h`` or
     seconds; ``off`` never (default 6h; the first check runs at start)."""
 
+    notify_urls: CommaList = ()
+    """COLIBRI_NOTIFY_URLS: Apprise URLs (separated by spaces or commas) told of every event by
+    ``colibri check``, ``colibri update`` and ``colibri serve`` (besides the targets made in
+    the API). Secrets: never logged nor echoed."""
+    cleanup: bool = True
+    """COLIBRI_CLEANUP: ``colibri serve`` removes the old image after a committed update when
+    nothing else uses it (default true; label ``colibri.cleanup=false`` keeps it)."""
+    schedule: str = "0 3 * * *"
+    """COLIBRI_SCHEDULE: when ``colibri serve`` updates the opted-in containers that have no
+    setting nor ``colibri.schedule`` label (a five-field cron, default ``0 3 * * *``)."""
+    timezone: str = ""
+    """COLIBRI_TIMEZONE: the IANA time zone the label-driven crons are read in (default: the
+    host's)."""
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from colibri.domain.cron import check_cron
+
+        try:
+            return check_cron(value)
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        from colibri.domain.settings import check_timezone
+
+        try:
+            return check_timezone(value.strip())
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+
+    @property
+    def effective_timezone(self) -> str:
+        """``COLIBRI_TIMEZONE``, else the host's zone (``TZ``, else ``/etc/localtime``), else
+        ``UTC``."""
+        return self.timezone or _host_timezone()
+
+    @field_validator("notify_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part for part in re.split(r"[\s,]+", value) if part)
+        return value
+
+    history_days: int = Field(365, ge=1, le=36_500)
+    """COLIBRI_HISTORY_DAYS: finished update runs older than this many days are deleted by
+    ``colibri serve``, except each container's newest COLIBRI_HISTORY_RUNS (default 365)."""
+    history_runs: int = Field(50, ge=0, le=1_000_000)
+    """COLIBRI_HISTORY_RUNS: the newest runs of each container kept whatever their age
+    (default 50)."""
+    notify_dedup_days: int = Field(365, ge=1, le=36_500)
+    """COLIBRI_NOTIFY_DEDUP_DAYS: how long an announced event (an update available for one
+    digest of one container) is remembered so it is not announced again (default 365)."""
+
+    api_max_body: int = Field(262_144, ge=1024, le=67_108_864)
+    """COLIBRI_API_MAX_BODY: the largest request body the API reads, in bytes (default
+    262144, 256 KiB); a larger one is refused with 413 before anything reads it."""
+    api_streams_per_token: int = Field(10, ge=1, le=10_000)
+    """COLIBRI_API_STREAMS_PER_TOKEN: event streams one token may hold open at once
+    (default 10); one more is refused with 429."""
+    api_auth_failures: int = Field(10, ge=1, le=1_000_000)
+    """COLIBRI_API_AUTH_FAILURES: refused tokens one client may present in a minute before
+    it gets 429 (default 10)."""
+    trusted_proxies: CommaList = ()
+    """COLIBRI_TRUSTED_PROXIES: addresses or networks (``10.0.0.0/8``) of reverse proxies
+    whose ``X-Forwarded-For`` is believed; from any other peer it is ignored (default: none)."""
+    tls_cert: Path | None = None
+    """COLIBRI_TLS_CERT: a PEM certificate (chain) to serve the API over HTTPS; with
+    COLIBRI_TLS_KEY."""
+    tls_key: Path | None = None
+    """COLIBRI_TLS_KEY: the PEM private key of COLIBRI_TLS_CERT."""
+    environment_files: Path | None = None
+    """COLIBRI_ENVIRONMENT_FILES: the only directory environments' TLS files and Docker
+    ``config.json`` credentials are read from (default: ``environments`` in the data
+    directory)."""
+    notify_allow_private: bool = False
+    """COLIBRI_NOTIFY_ALLOW_PRIVATE: let notification targets be on loopback and private
+    addresses (default false: only public ones; link-local and cloud metadata addresses are
+    refused always)."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        import ipaddress
+
+        items = tuple(item.strip() for item in value.split(",") if item.strip())
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return items
+
+    @field_validator("tls_key")
+    @classmethod
+    def _tls_pair(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if (value is None) != (info.data.get("tls_cert") is None):
+            raise ValueError("COLIBRI_TLS_CERT and COLIBRI_TLS_KEY go together")
+        return value
+
+    @property
+    def environment_files_dir(self) -> Path:
+        """``COLIBRI_ENVIRONMENT_FILES``, else ``environments`` in the data directory."""
+        return self.environment_files or self.data_dir / "environments"
+
     @field_validator("insecure_registries", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
@@ -250,6 +363,28 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from exc
 
 
+def _host_timezone() -> str:
+    """The IANA name of this machine's time zone, ``UTC`` when it cannot be told."""
+    from zoneinfo import ZoneInfo
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        candidates.append(target.partition("/zoneinfo/")[2])
+    except OSError:
+        pass
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ValueError, OSError, KeyError):
+            continue
+        return name
+    return "UTC"
+
+
 def _secret(name: str) -> bool:
     """Values of these variables are never echoed back in error messages."""
-    return any(word in name for word in ("TOKEN", "PASSWORD", "SECRET", "DATABASE_URL", "KEY"))
+    secrets = ("TOKEN", "PASSWORD", "SECRET", "DATABASE_URL", "KEY", "NOTIFY_URLS")
+    return any(word in name for word in secrets)

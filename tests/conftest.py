@@ -11,5 +11,7 @@ pytest_plugins = [
     "tests.support.notify_sink",
     "tests.support.registry",
     "tests.support.scenario",
+    "tests.support.colibri_image",
     "tests.support.engines",
+    "tests.support.systemd_standin",
 ]

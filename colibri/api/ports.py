@@ -12,11 +12,13 @@ field; a clash with stored rows raises a ``StoreError`` with ``kind == "conflict
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from colibri.domain.audit import AuditAction, AuditEntry, AuditResource
+    from colibri.domain.bad_digests import BadDigest
     from colibri.domain.container_status import ContainerStatus
     from colibri.domain.environments import Environment, NewEnvironment
     from colibri.domain.journal import RunRecord
@@ -24,9 +26,12 @@ if TYPE_CHECKING:
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.tokens import ApiToken
     from colibri.services.containers import CheckSummary
+    from colibri.services.runs import Pause
     from colibri.services.targets import DeliveryReport
 
 __all__ = [
+    "AuditApi",
+    "BadDigestApi",
     "ContainerApi",
     "EnvironmentApi",
     "HealthApi",
@@ -44,6 +49,10 @@ class EnvironmentApi(Protocol):
     def list(self) -> Sequence[Environment]: ...
 
     def get(self, environment_id: int) -> Environment | None: ...
+
+    def find(self, name: str) -> Environment | None:
+        """The environment named ``name``, or ``None``."""
+        ...
 
     def create(self, new: NewEnvironment) -> Environment: ...
 
@@ -100,9 +109,16 @@ class RunApi(Protocol):
         """One run with its steps and logs, or ``None``."""
         ...
 
-    def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
-        """Progress events of the run until it has finished, each with an ``event`` key:
-        ``step``, ``log``, and last ``finished`` with the outcome."""
+    def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
+        """Progress events of the run after event id ``after`` until it has finished, each
+        with an ``id`` and an ``event`` key: ``started``, ``step``, ``log``, and last
+        ``finished`` with the outcome; a ``Pause`` where the follower should wait before the
+        next step (each step is one short read)."""
+        ...
+
+    def watch_all(self, after: int | None = None) -> Iterator[Mapping[str, Any] | Pause | None]:
+        """Every run's events after ``after`` (``None``: from now on), without end; ``None``
+        now and then when nothing happens, ``Pause`` as in ``watch``."""
         ...
 
 
@@ -163,4 +179,36 @@ class HealthApi(Protocol):
 
     def check(self) -> Mapping[str, bool]:
         """Each part (``store``, ``daemon``) and whether it answers now; never raises."""
+        ...
+
+
+class AuditApi(Protocol):
+    """The audit trail (``AuditService``)."""
+
+    def record(
+        self,
+        token: ApiToken | None,
+        action: AuditAction,
+        resource: AuditResource,
+        resource_id: object,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+    ) -> AuditEntry | None:
+        """Record one change; never raises for a store failure (``None`` then)."""
+        ...
+
+    def list(
+        self, resource: AuditResource | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[AuditEntry]: ...
+
+
+class BadDigestApi(Protocol):
+    """The digests not to try again (``BadDigestService``)."""
+
+    def list(
+        self, environment_id: int | None = None, container_name: str | None = None
+    ) -> Sequence[BadDigest]: ...
+
+    def clear(self, environment_id: int, container_name: str, digest: str | None = None) -> int:
+        """Forget a container's records (only ``digest``'s when given); how many."""
         ...

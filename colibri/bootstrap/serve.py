@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,10 +28,12 @@ if TYPE_CHECKING:
     from colibri.engine import DockerEngine
     from colibri.registry.client import RegistryClient
     from colibri.scheduler import Scheduler
+    from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
     from colibri.services.metrics import MetricsService
     from colibri.services.notifications import NotificationService
+    from colibri.services.retention import RetentionService
     from colibri.services.runner import SettingRunner
     from colibri.services.runs import RunService
     from colibri.services.tokens import TokenService
@@ -87,6 +89,7 @@ def serve(settings: Settings) -> Iterator[Service]:
         stack.callback(parts.scheduler.stop, 0.0)
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
+        parts.retention.prune()
         services = _api_services(parts)
         yield Service(
             app=_create_app(services, settings),
@@ -110,12 +113,17 @@ class _ServeParts:
     tokens: TokenService
     metrics: MetricsService
     scheduler: Scheduler
+    bad_digests: BadDigestService
+    retention: RetentionService
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
+    from colibri.domain.retention import Retention
     from colibri.registry.clock import SystemClock
+    from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
+    from colibri.services.retention import RetentionService
     from colibri.services.runs import RunService
     from colibri.services.tokens import TokenService
 
@@ -124,8 +132,8 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     registry = registry_client(settings, stack)
     engines = _EngineCache(settings)
     stack.callback(engines.close)
-    metrics = _metrics(registry)
-    notifications = _notifications(store, clock)
+    metrics = _metrics(registry, store, clock)
+    notifications = _notifications(settings, store, clock)
     runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
     statuses = store.container_statuses
     containers = ContainerService(
@@ -137,8 +145,21 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         store.auto_updates,
         store.environments,
         clock,
+        activity=store.activity,
         workers=settings.scheduler_workers,
     )
+    retention = RetentionService(
+        store.journal,
+        store.notification_log,
+        clock,
+        Retention(settings.notify_dedup_days, settings.history_days, settings.history_runs),
+        audit=store.audit,
+    )
+
+    def periodic() -> None:
+        containers.check_now()
+        retention.prune()
+
     return _ServeParts(
         store=store,
         clock=clock,
@@ -148,26 +169,29 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         runs=runs,
         tokens=TokenService(store.tokens, clock),
         metrics=metrics,
-        scheduler=_scheduler(settings, store, runner, containers, clock),
+        scheduler=_scheduler(settings, store, runner, periodic, clock),
+        retention=retention,
+        bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
     )
 
 
-def _metrics(registry: RegistryClient) -> MetricsService:
+def _metrics(registry: RegistryClient, store: Store, clock: Clock) -> MetricsService:
     """Metrics in a registry of their own, never prometheus_client's global one."""
     from prometheus_client import CollectorRegistry
 
+    from colibri.services.fleet import FleetFigures
     from colibri.services.metrics import MetricsService
 
-    return MetricsService(CollectorRegistry(auto_describe=True), registry.stats)
+    fleet = FleetFigures(store.environments, store.container_statuses, store.last_outcomes, clock)
+    return MetricsService(CollectorRegistry(auto_describe=True), registry.stats, fleet)
 
 
-def _notifications(store: Store, clock: Clock) -> NotificationService:
+def _notifications(settings: Settings, store: Store, clock: Clock) -> NotificationService:
     from colibri.notify import AppriseNotifier
-    from colibri.services.notifications import NotificationService
+    from colibri.services.notifications import ConfiguredTargets, NotificationService
 
-    return NotificationService(
-        AppriseNotifier(), store.notification_targets, store.notification_log, clock
-    )
+    targets = ConfiguredTargets(settings.notify_urls, store.notification_targets)
+    return NotificationService(AppriseNotifier(), targets, store.notification_log, clock)
 
 
 def _runner(
@@ -200,7 +224,7 @@ def _scheduler(
     settings: Settings,
     store: Store,
     runner: SettingRunner,
-    containers: ContainerService,
+    periodic: Callable[[], object],
     clock: Clock,
 ) -> Scheduler:
     from colibri.scheduler import Scheduler, SchedulerOptions
@@ -212,7 +236,7 @@ def _scheduler(
         grace=settings.shutdown_grace,
         check_interval=interval,
     )
-    return Scheduler(store.auto_updates, runner, clock, options, periodic=containers.check_now)
+    return Scheduler(store.auto_updates, runner, clock, options, periodic=periodic)
 
 
 class _EngineCache:
@@ -288,6 +312,7 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
 def _api_services(parts: _ServeParts) -> ApiServices:
     from colibri.api import ApiServices
     from colibri.notify import AppriseNotifier, validate_url
+    from colibri.services.audit import AuditService
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
     from colibri.services.targets import TargetService
@@ -302,6 +327,8 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         targets=TargetService(store.notification_targets, AppriseNotifier(), validate_url, clock),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+        audit=AuditService(store.audit),
+        bad_digests=parts.bad_digests,
     )
 
 

@@ -13,6 +13,7 @@ from colibri.domain.planner import update_order
 from colibri.domain.refs import ImageRef, parse_reference
 from colibri.errors import BadReference
 from colibri.services.check import CheckRequest, CheckService
+from colibri.services.self_update import SelfUpdater
 from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
 from colibri.update.recovery import Recoverer, RecoveryOutcome
 
@@ -39,10 +40,17 @@ class UpdateReport:
 
 
 class UpdateService:
-    def __init__(self, checker: CheckService, executor: Executor, recoverer: Recoverer) -> None:
+    def __init__(
+        self,
+        checker: CheckService,
+        executor: Executor,
+        recoverer: Recoverer,
+        self_updater: SelfUpdater | None = None,
+    ) -> None:
         self.checker = checker
         self.executor = executor
         self.recoverer = recoverer
+        self.self_updater = self_updater
 
     def recover(self) -> list[RecoveryOutcome]:
         return self.recoverer.recover_all()
@@ -98,6 +106,9 @@ class UpdateService:
             ref = target_ref(result)
         except BadReference as exc:
             return _outcome(result, RunStatus.FAILED, str(exc))
+        if self.self_updater is not None and self.self_updater.is_own(container):
+            # the transaction would stop this very process: a helper from the new image runs it
+            return self.self_updater.hand_off(result, container, ref, options)
         request = UpdateRequest(
             container=container,
             ref=ref,

@@ -1,7 +1,9 @@
 """``SqlJournal``: the update journal and the per-container locks in the database.
 
 Implements ``colibri.domain.ports.Journal``. Each method is one transaction that has committed
-when the method returns, so a step row is durable before the step's effect happens. Failures
+when the method returns, so a step row is durable before the step's effect happens. A run's
+start, steps, log lines and end also add, in the same transaction, a numbered event for live
+streams (:mod:`colibri.store.events`). Failures
 come out as ``StoreError`` naming the operation (``LockHeld`` for a lock held by someone else).
 """
 
@@ -14,17 +16,19 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from colibri.domain.activity import ActivityKind
 from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
 from colibri.domain.ports import Clock
 from colibri.errors import StoreError
 from colibri.store import locks
 from colibri.store.db import reading, rowcount, writing
 from colibri.store.errors import translate
+from colibri.store.events import add_event
 from colibri.store.records import json_document, new_run_row, run_record
-from colibri.store.tables import RunLogRow, RunRow, RunStepRow
+from colibri.store.tables import EventRow, RunLogRow, RunRow, RunStepRow
 
 __all__ = ["UPDATABLE_FIELDS", "SqlJournal"]
 
@@ -45,6 +49,9 @@ UPDATABLE_FIELDS = frozenset(
 """Columns ``update_run`` may set; the status changes only through ``finish_run``."""
 
 
+_DELETE_BATCH = 500  # ids per DELETE ... IN (...), well under any driver's parameter limit
+
+
 class SqlJournal:
     """The journal on a SQLAlchemy session factory (see :func:`colibri.store.make_store`)."""
 
@@ -56,8 +63,11 @@ class SqlJournal:
         """Create a run in status ``running``; its id is ``run.run_id`` when the caller chose one
         (to lock before the row exists), else a fresh uuid4 in hex."""
         row = new_run_row(run.run_id or uuid4().hex, run, self._now())
+        started = {"trigger": run.trigger, "dry_run": run.dry_run, "image": run.image}
         with translate(f"start run for {run.container_name}"), writing(self._sessions) as s:
             s.add(row)
+            s.flush()
+            add_event(s, row, ActivityKind.STARTED, row.started_at, started)
         log.debug("run %s started for %s", row.id, run.container_name)
         return run_record(row)
 
@@ -69,17 +79,17 @@ class SqlJournal:
         """
         operation = f"record step {step} of run {run_id}"
         with translate(operation), writing(self._sessions) as s:
-            _require_run(s, run_id, operation)
+            run = _require_run(s, run_id, operation)
             last = s.scalar(select(func.max(RunStepRow.seq)).where(RunStepRow.run_id == run_id))
-            s.add(
-                RunStepRow(
-                    run_id=run_id,
-                    seq=(last or 0) + 1,
-                    step=Step(step).value,
-                    at=self._now(),
-                    data=json_document(data or {}, operation),
-                )
+            row = RunStepRow(
+                run_id=run_id,
+                seq=(last or 0) + 1,
+                step=Step(step).value,
+                at=self._now(),
+                data=json_document(data or {}, operation),
             )
+            s.add(row)
+            add_event(s, run, ActivityKind.STEP, row.at, {"seq": row.seq, "step": row.step})
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         """Set some of :data:`UPDATABLE_FIELDS` of a run."""
@@ -113,13 +123,17 @@ class SqlJournal:
             values["new_image_id"] = new_image_id
         with translate(operation), writing(self._sessions) as s:
             _update(s, run_id, values, operation)
+            run = s.get_one(RunRow, run_id, populate_existing=True)
+            add_event(s, run, ActivityKind.FINISHED, values["finished_at"], _outcome(run))
 
     def log(self, run_id: str, level: str, message: str) -> None:
         """Append a log line to the run."""
         operation = f"log to run {run_id}"
         with translate(operation), writing(self._sessions) as s:
-            _require_run(s, run_id, operation)
-            s.add(RunLogRow(run_id=run_id, at=self._now(), level=level, message=message))
+            run = _require_run(s, run_id, operation)
+            at = self._now()
+            s.add(RunLogRow(run_id=run_id, at=at, level=level, message=message))
+            add_event(s, run, ActivityKind.LOG, at, {"level": level, "message": message})
 
     def get_run(self, run_id: str) -> RunRecord:
         """One run with its steps (by ``seq``) and logs (in the order written)."""
@@ -154,6 +168,34 @@ class SqlJournal:
         with translate("list runs"), reading(self._sessions) as s:
             rows = s.scalars(query.limit(limit).offset(offset)).all()
         return [run_record(row) for row in rows]
+
+    def forget_runs(self, before: datetime, keep_per_container: int) -> int:
+        """Delete finished runs started before ``before`` with their steps, logs and events,
+        except the newest ``keep_per_container`` runs of each container; how many."""
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(RunRow.environment, RunRow.container_name),
+                order_by=(RunRow.started_at.desc(), RunRow.id.desc()),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(RunRow.id, RunRow.started_at, rank)
+            .where(RunRow.finished_at.is_not(None))
+            .subquery()
+        )
+        doomed = select(ranked.c.id).where(
+            ranked.c.rank > keep_per_container, ranked.c.started_at < before
+        )
+        with translate("forget old runs"), writing(self._sessions) as s:
+            ids = list(s.scalars(doomed))
+            for start in range(0, len(ids), _DELETE_BATCH):
+                batch = ids[start : start + _DELETE_BATCH]
+                for table in (RunStepRow, RunLogRow, EventRow):
+                    s.execute(delete(table).where(table.run_id.in_(batch)))
+                s.execute(delete(RunRow).where(RunRow.id.in_(batch)))
+            return len(ids)
 
     def unfinished_runs(self, environment: str | None = None) -> list[RunRecord]:
         """Runs still ``running``, oldest first, with their steps (what recovery needs)."""
@@ -190,6 +232,17 @@ class SqlJournal:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _outcome(run: RunRow) -> dict[str, object]:
+    """What the ``finished`` event of a run tells."""
+    return {
+        "status": run.status,
+        "reason": run.reason,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "downtime_ms": run.downtime_ms,
+        "new_digest": run.new_digest,
+    }
 
 
 def _require_run(session: Session, run_id: str, operation: str) -> RunRow:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from colibri.api.routes import (
+    audit,
     auto_updates,
     containers,
     cron,
@@ -21,3 +22,5 @@ def include_routers(app: FastAPI) -> None:
     """Mount every router on ``app``."""
     for module in (auto_updates, runs, containers, environments, notifications, cron, system):
         app.include_router(module.router)
+    app.include_router(runs.events_router)
+    app.include_router(audit.router)

@@ -7,12 +7,14 @@ the real store are exercised by ``tests/integration/api``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from colibri.api.deps import ApiServices
+from colibri.domain.audit import AuditEntry, AuditResource, NewAuditEntry
+from colibri.domain.bad_digests import BadDigest
 from colibri.domain.container_status import ContainerStatus
 from colibri.domain.cron import check_cron
 from colibri.domain.environments import Environment, NewEnvironment
@@ -28,7 +30,9 @@ from colibri.domain.settings import (
 )
 from colibri.domain.tokens import ApiToken, Permission
 from colibri.errors import LockHeld
+from colibri.services.audit import AuditService
 from colibri.services.containers import CheckSummary, EnvironmentCheck
+from colibri.services.runs import Pause
 from colibri.services.targets import DeliveryReport
 from colibri.store.conflicts import StoreConflict
 
@@ -44,6 +48,9 @@ class FakeEnvironments:
 
     def get(self, environment_id: int) -> Environment | None:
         return self.rows.get(environment_id)
+
+    def find(self, name: str) -> Environment | None:
+        return next((env for env in self.rows.values() if env.name == name), None)
 
     def create(self, new: NewEnvironment) -> Environment:
         self._unique(new.name, None)
@@ -120,6 +127,8 @@ class FakeRuns:
     schedules: FakeSchedules | None = None
     started: list[int] = field(default_factory=list)
     follow_error: Exception | None = None
+    everything: list[Mapping[str, Any] | None] = field(default_factory=list)
+    followed_after: list[int | None] = field(default_factory=list)
 
     def start_now(self, setting_id: int) -> str | None:
         if self.schedules is None or self.schedules.get(setting_id) is None:
@@ -147,10 +156,17 @@ class FakeRuns:
     def get_run(self, run_id: str) -> RunRecord | None:
         return self.runs.get(run_id)
 
-    def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
-        yield from self.events.get(run_id, [])
+    def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
+        self.followed_after.append(after)
+        for event in self.events.get(run_id, []):
+            yield event
+            yield Pause(0.0)
         if self.follow_error is not None:
             raise self.follow_error
+
+    def watch_all(self, after: int | None = None) -> Iterator[Mapping[str, Any] | Pause | None]:
+        self.followed_after.append(after)
+        yield from self.everything
 
 
 @dataclass
@@ -271,6 +287,8 @@ class Fakes:
     targets: FakeTargets = field(default_factory=FakeTargets)
     metrics: FakeMetrics = field(default_factory=FakeMetrics)
     health: FakeHealth = field(default_factory=FakeHealth)
+    audit_store: FakeAuditStore = field(default_factory=lambda: FakeAuditStore())
+    bad_digests: FakeBadDigests = field(default_factory=lambda: FakeBadDigests())
 
     def __post_init__(self) -> None:
         self.schedules = FakeSchedules(self.environments)
@@ -286,6 +304,8 @@ class Fakes:
             targets=self.targets,
             metrics=self.metrics,
             health=self.health,
+            audit=AuditService(self.audit_store),
+            bad_digests=self.bad_digests,
         )
 
 
@@ -304,3 +324,56 @@ def run_record(run_id: str = "a" * 32, **changes: Any) -> RunRecord:
         finished_at=NOW + timedelta(seconds=3),
     )
     return replace(run, **changes)
+
+
+@dataclass
+class FakeAuditStore:
+    """The audit trail in a list, newest last."""
+
+    entries: list[AuditEntry] = field(default_factory=list)
+
+    def record(self, new: NewAuditEntry) -> AuditEntry:
+        entry = AuditEntry(
+            id=len(self.entries) + 1,
+            at=NOW,
+            actor=new.actor,
+            action=new.action,
+            resource=new.resource,
+            resource_id=new.resource_id,
+            before=new.before,
+            after=new.after,
+            token_id=new.token_id,
+        )
+        self.entries.append(entry)
+        return entry
+
+    def list_entries(
+        self, *, resource: AuditResource | None = None, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        found = [e for e in reversed(self.entries) if resource in (None, e.resource)]
+        return found[offset : offset + limit]
+
+    def forget_before(self, before: datetime) -> int:
+        kept = [e for e in self.entries if e.at >= before]
+        forgotten, self.entries = len(self.entries) - len(kept), kept
+        return forgotten
+
+
+@dataclass
+class FakeBadDigests:
+    records: list[BadDigest] = field(default_factory=list)
+
+    def list(
+        self, environment_id: int | None = None, container_name: str | None = None
+    ) -> Sequence[BadDigest]:
+        return [
+            r
+            for r in self.records
+            if environment_id in (None, r.environment_id)
+            and container_name in (None, r.container_name)
+        ]
+
+    def clear(self, environment_id: int, container_name: str, digest: str | None = None) -> int:
+        gone = [r for r in self.list(environment_id, container_name) if digest in (None, r.digest)]
+        self.records = [r for r in self.records if r not in gone]
+        return len(gone)
