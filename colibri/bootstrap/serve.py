@@ -20,6 +20,7 @@ from colibri.domain.ports import (
     Engine,
 )
 from colibri.errors import ColibriError, ConfigError
+from colibri.systemd import SystemdUnits
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -115,6 +116,7 @@ class _ServeParts:
     scheduler: Scheduler
     bad_digests: BadDigestService
     retention: RetentionService
+    units: SystemdUnits
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
@@ -161,6 +163,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         retention.prune()
 
     return _ServeParts(
+        units=SystemdUnits(settings.systemd_bus),
         store=store,
         clock=clock,
         engines=engines,
@@ -213,6 +216,7 @@ def _runner(
         options=update_options(settings, dry_run=False, cleanup=False),
         prober=NetworkProber(),
         registry_auth=registry_auth_for(settings),
+        units=SystemdUnits(settings.systemd_bus),
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses
@@ -299,7 +303,11 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
             engine = parts.engines.engine_for(environment)
             verifier = Verifier(engine, parts.clock)
             recoverer = Recoverer(
-                engine, parts.store.journal, verifier, environment=environment.name
+                engine,
+                parts.store.journal,
+                verifier,
+                environment=environment.name,
+                units=parts.units,
             )
             outcomes.extend(recoverer.recover_all())
         except ColibriError as exc:

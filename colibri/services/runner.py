@@ -51,6 +51,7 @@ from colibri.domain.ports import (
     Journal,
     Prober,
     Registry,
+    Units,
 )
 from colibri.domain.refs import ImageRef
 from colibri.domain.settings import (
@@ -119,6 +120,7 @@ class UpdateTools:
     options: UpdateOptions = field(default_factory=UpdateOptions)
     prober: Prober | None = None
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
+    units: Units | None = None  # systemd, for containers their units run (podman)
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,7 @@ class SettingRunner:
             gate=self.tools.gates.gate_for(setting_overrides(config)),
             prober=self.tools.prober,
             registry_auth=self.tools.registry_auth,
+            units=self.tools.units,
         )
         options = replace(
             self.tools.options, dry_run=False, trigger=target.trigger, run_id=target.run_id
