@@ -11,7 +11,7 @@ from colibri.bootstrap.clients import check_service, open_store, registry_auth_f
 from colibri.config import Settings
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import Step
-from colibri.domain.ports import Engine, Journal
+from colibri.domain.ports import Journal
 from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from colibri.services.scan import ScanService
     from colibri.services.schedules import ScheduleService
     from colibri.services.self_update import SelfUpdater
+    from colibri.services.skips import SkipService
     from colibri.services.targets import TargetService
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
@@ -79,7 +80,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             environment=settings.environment,
             units=SystemdUnits(settings.systemd_bus),
         )
-        yield UpdateService(check, executor, recoverer, self_updater(engine, settings))
+        yield UpdateService(check, executor, recoverer, self_updater(settings))
 
 
 @contextmanager
@@ -190,11 +191,21 @@ def token_service(settings: Settings) -> Iterator[TokenService]:
         yield TokenService(store.tokens, SystemClock())
 
 
-def self_updater(engine: Engine, settings: Settings) -> SelfUpdater | None:
-    """Inside a container, the self-updater for it (when it is on the managed daemon)."""
+@contextmanager
+def skip_service(settings: Settings) -> Iterator[SkipService]:
+    """Skips and snoozes in the configured database (``colibri skip``)."""
+    from colibri.registry.clock import SystemClock
+    from colibri.services.skips import SkipService
+
+    with open_store(settings) as store:
+        yield SkipService(store.skips, SystemClock())
+
+
+def self_updater(settings: Settings) -> SelfUpdater | None:
+    """Inside a container, what hands that container's own update to a helper."""
     from colibri.services.self_update import SelfUpdater, own_container_id
 
     own = own_container_id()
     if own is None:
         return None
-    return SelfUpdater(engine, own, registry_auth_for(settings))
+    return SelfUpdater(own, registry_auth_for(settings))

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from colibri.domain.controls import not_yet_reason
 from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.planner import update_order
@@ -27,6 +28,7 @@ _SKIPPED = {
     CheckStatus.NO_REFERENCE,
     CheckStatus.NO_PLATFORM,
     CheckStatus.DEFERRED,
+    CheckStatus.SKIPPED,
 }
 
 
@@ -102,13 +104,16 @@ class UpdateService:
             return _outcome(result, RunStatus.SKIPPED, f"{result.status.value}: {result.reason}")
         if result.status is CheckStatus.ERROR or container is None or not result.remote_digest:
             return _outcome(result, RunStatus.FAILED, f"check failed: {result.reason}")
+        held = not_yet_reason(result.notes, self.executor.clock.now())
+        if held is not None:
+            return _outcome(result, RunStatus.SKIPPED, held)
         try:
             ref = target_ref(result)
         except BadReference as exc:
             return _outcome(result, RunStatus.FAILED, str(exc))
         if self.self_updater is not None and self.self_updater.is_own(container):
             # the transaction would stop this very process: a helper from the new image runs it
-            return self.self_updater.hand_off(result, container, ref, options)
+            return self.self_updater.hand_off(self.checker.engine, result, container, ref, options)
         request = UpdateRequest(
             container=container,
             ref=ref,
