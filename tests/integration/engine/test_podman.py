@@ -83,6 +83,20 @@ def test_a_container_in_a_pod_is_skipped_naming_the_pod_and_the_infra_is_not_lis
     podman_service.cli(
         "pod", "create", "--name", pod, "--label", f"{SESSION_LABEL}={session_prefix}"
     )
+    try:
+        _update_in_pod(podman, podman_service, published, session_prefix, colibri, pod)
+    finally:  # a pod's infra container goes with its pod only
+        podman_service.cli("pod", "rm", "-f", pod, check=False)
+
+
+def _update_in_pod(
+    podman: PodmanEngine,
+    podman_service: PodmanService,
+    published: Published,
+    session_prefix: str,
+    colibri: ColibriCli,
+    pod: str,
+) -> None:
     name = _run(
         podman_service,
         session_prefix,
