@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from threading import Lock
 
 from colibri.domain.container_status import ContainerStatus
-from colibri.domain.controls import not_yet_reason
+from colibri.domain.controls import expected_length, update_hold
 from colibri.domain.criteria import OnFailure, UnknownAs
 from colibri.domain.environments import Environment
 from colibri.domain.gate_policy import GateOverrides
@@ -262,7 +262,8 @@ class SettingRunner:
         container = report.container_of(result)
         if result.status is not CheckStatus.UPDATE_AVAILABLE or container is None:
             return _Attempt(self._finish_row(_check_outcome(result, target.run_id)), result.image)
-        held = not_yet_reason(result.notes, self.clock.now())
+        expected = expected_length(self.tools.options.verify, container.labels)
+        held = update_hold(result.notes, self.clock.now(), expected)
         if held is not None:
             return _Attempt(self._finish_row(target.outcome(RunStatus.SKIPPED, held)), result.image)
         return _Attempt(self._update(check, target, container, result), result.image)

@@ -7,12 +7,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from colibri.domain.controls import not_yet_reason
+from colibri.domain.controls import expected_length, update_hold
 from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.planner import update_order
 from colibri.domain.refs import ImageRef, parse_reference
-from colibri.errors import BadReference
+from colibri.errors import BadReference, ConfigError
 from colibri.services.check import CheckRequest, CheckService
 from colibri.services.self_update import SelfUpdater
 from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
@@ -104,7 +104,11 @@ class UpdateService:
             return _outcome(result, RunStatus.SKIPPED, f"{result.status.value}: {result.reason}")
         if result.status is CheckStatus.ERROR or container is None or not result.remote_digest:
             return _outcome(result, RunStatus.FAILED, f"check failed: {result.reason}")
-        held = not_yet_reason(result.notes, self.executor.clock.now())
+        try:
+            expected = expected_length(options.verify, container.labels)
+        except ConfigError as exc:
+            return _outcome(result, RunStatus.FAILED, str(exc))
+        held = update_hold(result.notes, self.executor.clock.now(), expected)
         if held is not None:
             return _outcome(result, RunStatus.SKIPPED, held)
         try:
