@@ -51,6 +51,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
     from colibri.engine.probe import NetworkProber
     from colibri.registry.clock import SystemClock
     from colibri.services.update import UpdateService
+    from colibri.systemd import SystemdUnits
     from colibri.update.executor import Executor
     from colibri.update.hooks import hook_runner
     from colibri.update.recovery import Recoverer
@@ -71,6 +72,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             prober=NetworkProber(),
             registry_auth=registry_auth_for(settings),
             hooks=hook_runner(engine, store_journal),
+            units=SystemdUnits(settings.systemd_bus),
         )
         verifier = Verifier(engine, clock)
         recoverer = Recoverer(
@@ -78,6 +80,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             store_journal,
             verifier,
             environment=settings.environment,
+            units=SystemdUnits(settings.systemd_bus),
         )
         yield UpdateService(check, executor, recoverer, self_updater(settings))
 

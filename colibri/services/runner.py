@@ -51,6 +51,7 @@ from colibri.domain.ports import (
     Journal,
     Prober,
     Registry,
+    Units,
 )
 from colibri.domain.refs import ImageRef
 from colibri.domain.settings import (
@@ -126,6 +127,7 @@ class UpdateTools:
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
     controls: ControlsFactory | None = None
     self_updater: SelfUpdater | None = None
+    units: Units | None = None  # systemd, for containers their units run (podman)
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,7 @@ class SettingRunner:
             prober=self.tools.prober,
             registry_auth=self.tools.registry_auth,
             hooks=hook_runner(check.engine, self.stores.journal),
+            units=self.tools.units,
         )
         options = replace(
             self.tools.options, dry_run=False, trigger=target.trigger, run_id=target.run_id
