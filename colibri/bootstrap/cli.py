@@ -37,12 +37,13 @@ def journal(settings: Settings) -> Iterator[Journal]:
 
 @contextmanager
 def updater(settings: Settings) -> Iterator[UpdateService]:
-    """An update service: check, executor, recovery, journal."""
+    """An update service: check, the update pipeline, recovery, journal."""
     from colibri.bootstrap.gate import make_gate
+    from colibri.clock import SystemClock
     from colibri.engine.probe import NetworkProber
-    from colibri.registry.clock import SystemClock
     from colibri.services.update import UpdateService
-    from colibri.update.executor import Executor
+    from colibri.update.locks import KeyClaims, UpdateLocks
+    from colibri.update.pipeline import UpdatePipeline
     from colibri.update.recovery import Recoverer
     from colibri.update.verify import Verifier
 
@@ -52,7 +53,8 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
         store_journal = store.journal
         clock = SystemClock()
         engine = check.engine
-        executor = Executor(
+        claims = KeyClaims()
+        pipeline = UpdatePipeline(
             engine,
             store_journal,
             clock,
@@ -60,15 +62,17 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             gate=make_gate(settings, check.registry, store.reports, clock),
             prober=NetworkProber(),
             registry_auth=registry_auth_for(settings),
+            claims=claims,
+            concurrency=settings.update_concurrency,
         )
-        verifier = Verifier(engine, clock)
         recoverer = Recoverer(
             engine,
             store_journal,
-            verifier,
+            Verifier(engine, clock),
             environment=settings.environment,
+            locks=UpdateLocks(store_journal, claims),
         )
-        yield UpdateService(check, executor, recoverer)
+        yield UpdateService(check, pipeline, recoverer)
 
 
 def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> UpdateOptions:
@@ -95,7 +99,7 @@ def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> Updat
 def scanner_service(settings: Settings) -> Iterator[ScanService]:
     """The ``colibri scan`` use case: the configured scanner(s), daemon, registry, store."""
     from colibri.bootstrap.gate import configured_scanner, gate_policy
-    from colibri.registry.clock import SystemClock
+    from colibri.clock import SystemClock
     from colibri.services.scan import ScanService
 
     scanner = configured_scanner(settings)
@@ -119,7 +123,7 @@ def scanner_service(settings: Settings) -> Iterator[ScanService]:
 @contextmanager
 def token_service(settings: Settings) -> Iterator[TokenService]:
     """The API tokens in the configured database (``colibri token``)."""
-    from colibri.registry.clock import SystemClock
+    from colibri.clock import SystemClock
     from colibri.services.tokens import TokenService
 
     with open_store(settings) as store:
