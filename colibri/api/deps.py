@@ -6,9 +6,10 @@ everything.
 
 Authentication is a bearer token (``Authorization: Bearer colibri_…``) checked by
 ``TokenService.authenticate``: without one, or with one that is unknown, revoked or expired,
-the answer is 401 with ``WWW-Authenticate: Bearer``. ``require(permission)`` then answers 403,
-naming the permission, when the token lacks it (``admin`` has them all). A token is never
-logged, not even in part.
+the answer is 401 with ``WWW-Authenticate: Bearer``, and a refused token counts against the
+client (:mod:`colibri.api.throttle`: too many in a minute and it gets 429).
+``require(permission)`` then answers 403, naming the permission, when the token lacks it
+(``admin`` has them all). A token is never logged, not even in part.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from colibri.api.ports import (
     TargetApi,
     TokenApi,
 )
+from colibri.api.throttle import auth_throttle, client_of
 from colibri.config import Settings
 from colibri.domain.tokens import ApiToken, Permission
 
@@ -82,14 +84,19 @@ def _unauthorized(why: str) -> HTTPException:
 
 
 def _token(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiToken:
-    """The token the request carries; 401 without a valid one."""
-    if credentials is None:
+    """The token the request carries; 401 without a valid one, 429 for a client that has
+    failed too often (counted and logged by :mod:`colibri.api.throttle`)."""
+    throttle, client = auth_throttle(request), client_of(request)
+    throttle.check(client)
+    if credentials is None:  # not a guess: nothing to count
         raise _unauthorized("an API token is needed: Authorization: Bearer <token>")
     token = services.tokens.authenticate(credentials.credentials)
     if token is None:
+        throttle.failed(client, "unknown, revoked or expired token")
         raise _unauthorized("this API token is unknown, revoked or expired")
     return token
 

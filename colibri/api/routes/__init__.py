@@ -21,3 +21,4 @@ def include_routers(app: FastAPI) -> None:
     """Mount every router on ``app``."""
     for module in (auto_updates, runs, containers, environments, notifications, cron, system):
         app.include_router(module.router)
+    app.include_router(runs.events_router)

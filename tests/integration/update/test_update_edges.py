@@ -13,13 +13,13 @@ from typing import Any
 import docker
 import pytest
 
+from colibri.clock import SystemClock
 from colibri.domain.journal import LockOwner, RunStatus
 from colibri.domain.model import CheckResult, CheckStatus
 from colibri.domain.ports import Engine
 from colibri.domain.refs import parse_reference
 from colibri.engine import DockerEngine, connect
 from colibri.errors import EngineError
-from colibri.clock import SystemClock
 from colibri.store import Store, make_store
 from colibri.update.model import UpdateOptions, UpdateOutcome
 from colibri.update.pipeline import UpdatePipeline
