@@ -42,6 +42,7 @@ _TAGS = [
     {"name": "notifications", "description": "Where notifications go."},
     {"name": "schedules", "description": "Cron expressions explained."},
     {"name": "system", "description": "Health and Prometheus metrics."},
+    {"name": "audit", "description": "Who changed what through the API, and when."},
 ]
 
 

@@ -22,6 +22,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from colibri.api.errors import field_error
 from colibri.api.ports import (
+    AuditApi,
+    BadDigestApi,
     ContainerApi,
     EnvironmentApi,
     HealthApi,
@@ -58,6 +60,8 @@ class ApiServices:
     targets: TargetApi
     metrics: MetricsApi
     health: HealthApi
+    audit: AuditApi
+    bad_digests: BadDigestApi
 
 
 _bearer = HTTPBearer(

@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from colibri.domain.audit import AuditAction, AuditEntry, AuditResource
+    from colibri.domain.bad_digests import BadDigest
     from colibri.domain.container_status import ContainerStatus
     from colibri.domain.environments import Environment, NewEnvironment
     from colibri.domain.journal import RunRecord
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from colibri.services.targets import DeliveryReport
 
 __all__ = [
+    "AuditApi",
+    "BadDigestApi",
     "ContainerApi",
     "EnvironmentApi",
     "HealthApi",
@@ -175,4 +179,36 @@ class HealthApi(Protocol):
 
     def check(self) -> Mapping[str, bool]:
         """Each part (``store``, ``daemon``) and whether it answers now; never raises."""
+        ...
+
+
+class AuditApi(Protocol):
+    """The audit trail (``AuditService``)."""
+
+    def record(
+        self,
+        token: ApiToken | None,
+        action: AuditAction,
+        resource: AuditResource,
+        resource_id: object,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+    ) -> AuditEntry | None:
+        """Record one change; never raises for a store failure (``None`` then)."""
+        ...
+
+    def list(
+        self, resource: AuditResource | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[AuditEntry]: ...
+
+
+class BadDigestApi(Protocol):
+    """The digests not to try again (``BadDigestService``)."""
+
+    def list(
+        self, environment_id: int | None = None, container_name: str | None = None
+    ) -> Sequence[BadDigest]: ...
+
+    def clear(self, environment_id: int, container_name: str, digest: str | None = None) -> int:
+        """Forget a container's records (only ``digest``'s when given); how many."""
         ...

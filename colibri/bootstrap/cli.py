@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from colibri.bootstrap.clients import check_service, open_store, registry_auth_for
 from colibri.config import Settings
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import Step
-from colibri.domain.ports import Journal
+from colibri.domain.ports import Engine, Journal
 from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
 if TYPE_CHECKING:
+    from colibri.services.audit import AuditService
+    from colibri.services.bad_digests import BadDigestService
+    from colibri.services.environments import EnvironmentService
+    from colibri.services.notifications import NotificationService
     from colibri.services.scan import ScanService
+    from colibri.services.schedules import ScheduleService
+    from colibri.services.self_update import SelfUpdater
+    from colibri.services.targets import TargetService
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
     from colibri.update.model import UpdateOptions
@@ -72,7 +80,60 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             environment=settings.environment,
             locks=UpdateLocks(store_journal, claims),
         )
-        yield UpdateService(check, pipeline, recoverer)
+        yield UpdateService(check, pipeline, recoverer, self_updater(engine, settings))
+
+
+@contextmanager
+def notifications(settings: Settings) -> Iterator[NotificationService | None]:
+    """What tells the URLs of ``COLIBRI_NOTIFY_URLS`` about a check or an update; ``None``
+    when there are none. "Update available" is told once per container and digest, as the
+    service does, through the notification log in the configured database."""
+    if not settings.notify_urls:
+        yield None
+        return
+    from colibri.clock import SystemClock
+    from colibri.notify import AppriseNotifier
+    from colibri.services.notifications import ConfiguredTargets, NotificationService
+
+    with open_store(settings) as store:
+        targets = ConfiguredTargets(settings.notify_urls)
+        yield NotificationService(AppriseNotifier(), targets, store.notification_log, SystemClock())
+
+
+@dataclass(frozen=True)
+class Admin:
+    """What ``colibri schedule|env|notify|bad-digest`` manage, straight in the store."""
+
+    schedules: ScheduleService
+    environments: EnvironmentService
+    targets: TargetService
+    bad_digests: BadDigestService
+    audit: AuditService
+
+
+@contextmanager
+def admin(settings: Settings) -> Iterator[Admin]:
+    """The service's settings, environments, notification targets and bad digests in the
+    configured database (migrated on open); every change goes to the audit trail as ``cli``."""
+    from colibri.clock import SystemClock
+    from colibri.notify import AppriseNotifier, validate_url
+    from colibri.services.audit import AuditService
+    from colibri.services.bad_digests import BadDigestService
+    from colibri.services.environments import EnvironmentService
+    from colibri.services.schedules import ScheduleService
+    from colibri.services.targets import TargetService
+
+    clock = SystemClock()
+    with open_store(settings) as store:
+        yield Admin(
+            schedules=ScheduleService(store.auto_updates, store.environments, clock),
+            environments=EnvironmentService(store.environments, clock),
+            targets=TargetService(
+                store.notification_targets, AppriseNotifier(), validate_url, clock
+            ),
+            bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
+            audit=AuditService(store.audit),
+        )
 
 
 def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> UpdateOptions:
@@ -128,3 +189,13 @@ def token_service(settings: Settings) -> Iterator[TokenService]:
 
     with open_store(settings) as store:
         yield TokenService(store.tokens, SystemClock())
+
+
+def self_updater(engine: Engine, settings: Settings) -> SelfUpdater | None:
+    """Inside a container, the self-updater for it (when it is on the managed daemon)."""
+    from colibri.services.self_update import SelfUpdater, own_container_id
+
+    own = own_container_id()
+    if own is None:
+        return None
+    return SelfUpdater(engine, own, registry_auth_for(settings))

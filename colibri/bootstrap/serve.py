@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,10 +34,12 @@ if TYPE_CHECKING:
     from colibri.registry.client import RegistryClient
     from colibri.registry.state import RegistryStats
     from colibri.scheduler import Scheduler
+    from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
     from colibri.services.metrics import MetricsService
     from colibri.services.notifications import NotificationService
+    from colibri.services.retention import RetentionService
     from colibri.services.runner import SettingRunner
     from colibri.services.runs import RunService
     from colibri.services.tokens import TokenService
@@ -93,6 +95,7 @@ def serve(settings: Settings) -> Iterator[Service]:
         stack.callback(parts.scheduler.stop, 0.0)
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
+        parts.retention.prune()
         services = _api_services(parts)
         yield Service(
             app=_create_app(services, settings),
@@ -116,12 +119,17 @@ class _ServeParts:
     tokens: TokenService
     metrics: MetricsService
     scheduler: Scheduler
+    bad_digests: BadDigestService
+    retention: RetentionService
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     from colibri.clock import SystemClock
+    from colibri.domain.retention import Retention
+    from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
+    from colibri.services.retention import RetentionService
     from colibri.services.runs import RunService
     from colibri.services.tokens import TokenService
 
@@ -130,8 +138,8 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     registry = _LazyRegistry(settings, stack)
     engines = _EngineCache(settings)
     stack.callback(engines.close)
-    metrics = _metrics(registry)
-    notifications = _notifications(store, clock)
+    metrics = _metrics(registry, store, clock)
+    notifications = _notifications(settings, store, clock)
     runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
     statuses = store.container_statuses
     containers = ContainerService(
@@ -146,6 +154,18 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         activity=store.activity,
         workers=settings.scheduler_workers,
     )
+    retention = RetentionService(
+        store.journal,
+        store.notification_log,
+        clock,
+        Retention(settings.notify_dedup_days, settings.history_days, settings.history_runs),
+        audit=store.audit,
+    )
+
+    def periodic() -> None:
+        containers.check_now()
+        retention.prune()
+
     return _ServeParts(
         store=store,
         clock=clock,
@@ -155,7 +175,9 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         runs=runs,
         tokens=TokenService(store.tokens, clock),
         metrics=metrics,
-        scheduler=_scheduler(settings, store, runner, containers, clock),
+        scheduler=_scheduler(settings, store, runner, periodic, clock),
+        retention=retention,
+        bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
     )
 
 
@@ -212,21 +234,22 @@ class _LazyProber:
         return NetworkProber().probe(address, probe, timeout)
 
 
-def _metrics(registry: _LazyRegistry) -> MetricsService:
+def _metrics(registry: _LazyRegistry, store: Store, clock: Clock) -> MetricsService:
     """Metrics in a registry of their own, never prometheus_client's global one."""
     from prometheus_client import CollectorRegistry
 
+    from colibri.services.fleet import FleetFigures
     from colibri.services.metrics import MetricsService
 
-    return MetricsService(CollectorRegistry(auto_describe=True), registry.stats)
+    fleet = FleetFigures(store.environments, store.container_statuses, store.last_outcomes, clock)
+    return MetricsService(CollectorRegistry(auto_describe=True), registry.stats, fleet)
 
 
-def _notifications(store: Store, clock: Clock) -> NotificationService:
-    from colibri.services.notifications import NotificationService
+def _notifications(settings: Settings, store: Store, clock: Clock) -> NotificationService:
+    from colibri.services.notifications import ConfiguredTargets, NotificationService
 
-    return NotificationService(
-        _LazyNotifier(), store.notification_targets, store.notification_log, clock
-    )
+    targets = ConfiguredTargets(settings.notify_urls, store.notification_targets)
+    return NotificationService(_LazyNotifier(), targets, store.notification_log, clock)
 
 
 class _LazyNotifier:
@@ -283,7 +306,7 @@ def _scheduler(
     settings: Settings,
     store: Store,
     runner: SettingRunner,
-    containers: ContainerService,
+    periodic: Callable[[], object],
     clock: Clock,
 ) -> Scheduler:
     from colibri.scheduler import Scheduler, SchedulerOptions
@@ -295,7 +318,7 @@ def _scheduler(
         grace=settings.shutdown_grace,
         check_interval=interval,
     )
-    return Scheduler(store.auto_updates, runner, clock, options, periodic=containers.check_now)
+    return Scheduler(store.auto_updates, runner, clock, options, periodic=periodic)
 
 
 class _EngineCache:
@@ -370,6 +393,7 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
 
 def _api_services(parts: _ServeParts) -> ApiServices:
     from colibri.api import ApiServices
+    from colibri.services.audit import AuditService
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
     from colibri.services.targets import TargetService
@@ -384,6 +408,8 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         targets=TargetService(store.notification_targets, _LazyNotifier(), _validate_url, clock),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+        audit=AuditService(store.audit),
+        bad_digests=parts.bad_digests,
     )
 
 

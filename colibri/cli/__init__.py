@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from colibri.cli import admin as admin_commands
 from colibri.cli import check as check_command
 from colibri.cli import history as history_command
 from colibri.cli import scan as scan_command
@@ -39,6 +40,10 @@ app.command("history")(history_command.history)
 app.command("scan", epilog=scan_command.SCAN_EXIT_CODES_HELP)(scan_command.scan)
 app.command("serve")(serve_command.serve)
 app.add_typer(token_command.app, name="token")
+app.add_typer(admin_commands.schedule_app, name="schedule")
+app.add_typer(admin_commands.env_app, name="env")
+app.add_typer(admin_commands.notify_app, name="notify")
+app.add_typer(admin_commands.bad_digest_app, name="bad-digest")
 
 
 def _show_version(value: bool) -> None:

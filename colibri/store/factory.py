@@ -9,11 +9,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from colibri.domain.ports import Clock
+from colibri.store.audit import SqlAudit
 from colibri.store.auto_updates import SqlAutoUpdates
+from colibri.store.bad_digests import SqlBadDigests
 from colibri.store.container_statuses import SqlContainerStatuses
 from colibri.store.db import make_engine, make_session_factory
 from colibri.store.environments import SqlEnvironments
 from colibri.store.events import SqlActivity
+from colibri.store.fleet import SqlLastOutcomes
 from colibri.store.journal import SqlJournal
 from colibri.store.migrate import upgrade, upgrade_engine
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
@@ -33,7 +36,8 @@ class Store:
     domain's ``ScanReport``. The rest serve ``colibri serve``: environments, auto-update
     settings (and the scheduler's claims), API tokens, notification targets and the
     notification de-duplication log, the last check of each container, the numbered events of
-    runs (``activity``).
+    runs (``activity``), the audit trail of API changes (``audit``), the digests not
+    to try again (``bad_digests``).
     """
 
     engine: Engine
@@ -48,6 +52,9 @@ class Store:
     notification_log: SqlNotificationLog
     container_statuses: SqlContainerStatuses
     activity: SqlActivity
+    audit: SqlAudit
+    bad_digests: SqlBadDigests
+    last_outcomes: SqlLastOutcomes
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -94,4 +101,7 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         notification_log=SqlNotificationLog(sessions, clock),
         container_statuses=SqlContainerStatuses(sessions, clock),
         activity=SqlActivity(sessions, clock),
+        audit=SqlAudit(sessions, clock),
+        bad_digests=SqlBadDigests(sessions, clock),
+        last_outcomes=SqlLastOutcomes(sessions, clock),
     )

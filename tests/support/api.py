@@ -59,6 +59,9 @@ API_ROUTES: list[tuple[str, str, Permission | None]] = [
     ("POST", "/api/notifications/{target_id}/test", Permission.NOTIFICATIONS_MANAGE),
     ("GET", "/api/cron/describe", None),
     ("GET", "/metrics", Permission.CONTAINERS_READ),
+    ("GET", "/api/audit", Permission.AUDIT_READ),
+    ("GET", "/api/bad-digests", Permission.CONTAINERS_READ),
+    ("DELETE", "/api/containers/{environment}/{name}/bad-digests", Permission.UPDATES_RUN),
 ]
 #: The operations that need no token.
 OPEN_ROUTES = [("GET", "/healthz")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from colibri.api.routes import (
+    audit,
     auto_updates,
     containers,
     cron,
@@ -22,3 +23,4 @@ def include_routers(app: FastAPI) -> None:
     for module in (auto_updates, runs, containers, environments, notifications, cron, system):
         app.include_router(module.router)
     app.include_router(runs.events_router)
+    app.include_router(audit.router)

@@ -30,6 +30,8 @@ from colibri.domain.tokens import NewApiToken, Permission
 from colibri.errors import EngineUnavailable, NotifyError
 from colibri.notify.urls import validate_url
 from colibri.registry.clock import SystemClock
+from colibri.services.audit import AuditService
+from colibri.services.bad_digests import BadDigestService
 from colibri.services.containers import ContainerService
 from colibri.services.environments import EnvironmentService
 from colibri.services.health import HealthService
@@ -141,6 +143,8 @@ def api_services(store: Store, docker: Docker, inbox: Inbox) -> Iterator[ApiServ
         targets=TargetService(store.notification_targets, inbox, validate_url, clock),
         metrics=metrics,
         health=HealthService(store.environments, docker),
+        audit=AuditService(store.audit),
+        bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
     )
     runs.drain(30)
 
