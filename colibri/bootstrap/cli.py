@@ -11,7 +11,7 @@ from colibri.bootstrap.clients import check_service, open_store, registry_auth_f
 from colibri.config import Settings
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import Step
-from colibri.domain.ports import Engine, Journal
+from colibri.domain.ports import Journal
 from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
@@ -72,6 +72,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             registry_auth=registry_auth_for(settings),
             claims=claims,
             concurrency=settings.update_concurrency,
+            hand_off=self_updater(settings),
         )
         recoverer = Recoverer(
             engine,
@@ -80,7 +81,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             environment=settings.environment,
             locks=UpdateLocks(store_journal, claims),
         )
-        yield UpdateService(check, pipeline, recoverer, self_updater(engine, settings))
+        yield UpdateService(check, pipeline, recoverer)
 
 
 @contextmanager
@@ -191,11 +192,11 @@ def token_service(settings: Settings) -> Iterator[TokenService]:
         yield TokenService(store.tokens, SystemClock())
 
 
-def self_updater(engine: Engine, settings: Settings) -> SelfUpdater | None:
-    """Inside a container, the self-updater for it (when it is on the managed daemon)."""
+def self_updater(settings: Settings) -> SelfUpdater | None:
+    """Inside a container, what hands that container's own update to a helper."""
     from colibri.services.self_update import SelfUpdater, own_container_id
 
     own = own_container_id()
     if own is None:
         return None
-    return SelfUpdater(engine, own, registry_auth_for(settings))
+    return SelfUpdater(own, registry_auth_for(settings))

@@ -286,6 +286,7 @@ def _runner(
     metrics: MetricsService,
     clock: Clock,
 ) -> SettingRunner:
+    from colibri.bootstrap.cli import self_updater
     from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
 
     tools = UpdateTools(
@@ -295,6 +296,7 @@ def _runner(
         options=update_options(settings, dry_run=False, cleanup=False),
         prober=_LazyProber(),
         registry_auth=registry_auth_for(settings),
+        self_updater=self_updater(settings),
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses

@@ -62,6 +62,7 @@ from colibri.services.check import CheckRequest, CheckService
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, Metrics
 from colibri.services.run_times import failure_backoff
+from colibri.services.self_update import SelfUpdater
 from colibri.update.locks import KeyClaims
 from colibri.update.model import UpdateOptions, UpdateOutcome
 from colibri.update.pipeline import UpdatePipeline, close_run
@@ -109,6 +110,7 @@ class UpdateTools:
     options: UpdateOptions = field(default_factory=UpdateOptions)
     prober: Prober | None = None
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
+    self_updater: SelfUpdater | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,7 @@ class SettingRunner:
             prober=self.tools.prober,
             registry_auth=self.tools.registry_auth,
             claims=self._claims,
+            hand_off=self.tools.self_updater,
         )
 
     def _start_row(self, environment: Environment, name: str, trigger: str) -> str:

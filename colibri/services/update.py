@@ -1,7 +1,6 @@
 """``colibri update``: recover what was interrupted, check, then hand the results to the one
-update pipeline (:class:`colibri.update.pipeline.UpdatePipeline`). Colibri's own container is
-the exception: updating it would stop this very process, so a helper from the new image does
-it (:class:`colibri.services.self_update.SelfUpdater`)."""
+update pipeline (:class:`colibri.update.pipeline.UpdatePipeline`), which also hands Colibri's
+own container to the self-update helper when it is given one."""
 
 from __future__ import annotations
 
@@ -10,10 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from colibri.domain.journal import RunStatus
-from colibri.domain.model import CheckResult
-from colibri.domain.planner import settled_by_check
 from colibri.services.check import CheckRequest, CheckService
-from colibri.services.self_update import SelfUpdater
 from colibri.update.model import UpdateOptions, UpdateOutcome
 from colibri.update.pipeline import UpdatePipeline
 from colibri.update.recovery import Recoverer, RecoveryOutcome
@@ -38,12 +34,10 @@ class UpdateService:
         checker: CheckService,
         pipeline: UpdatePipeline,
         recoverer: Recoverer,
-        self_updater: SelfUpdater | None = None,
     ) -> None:
         self.checker = checker
         self.pipeline = pipeline
         self.recoverer = recoverer
-        self.self_updater = self_updater
 
     def recover(self) -> list[RecoveryOutcome]:
         return self.recoverer.recover_all()
@@ -57,14 +51,7 @@ class UpdateService:
         """Update what ``request`` selects. A dry run recovers nothing and changes nothing."""
         recovered = () if options.dry_run else tuple(self.recover())
         report = self.checker.check(request)
-        own = [result for result in report.results if self._is_own(result)]
-        rest = [result for result in report.results if result not in own]
-        outcomes = self.pipeline.update(rest, options, on_outcome=on_outcome)
-        for result in own:
-            outcome = self._hand_off(result, options)
-            outcomes.append(outcome)
-            if on_outcome is not None:
-                on_outcome(outcome)
+        outcomes = self.pipeline.update(report.results, options, on_outcome=on_outcome)
         busy, missing = self._being_updated(report.missing)
         return UpdateReport(
             tuple(sorted([*outcomes, *busy], key=lambda o: o.container)),
@@ -73,17 +60,6 @@ class UpdateService:
             missing,
             report.warnings,
         )
-
-    def _is_own(self, result: CheckResult) -> bool:
-        """Colibri's own container, to be updated (the pipeline gets everything else)."""
-        if self.self_updater is None or result.checked is None:
-            return False
-        return settled_by_check(result) is None and self.self_updater.is_own(result.checked)
-
-    def _hand_off(self, result: CheckResult, options: UpdateOptions) -> UpdateOutcome:
-        assert self.self_updater is not None and result.checked is not None
-        assert result.target_ref is not None  # settled_by_check said so
-        return self.self_updater.hand_off(result, result.checked, result.target_ref, options)
 
     def _being_updated(self, names: Sequence[str]) -> tuple[list[UpdateOutcome], tuple[str, ...]]:
         """Of the names not found, those another update is swapping right now (its lock is

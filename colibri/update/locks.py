@@ -9,8 +9,6 @@ updates or recovers a container holds both (:meth:`UpdateLocks.hold`).
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +16,7 @@ from contextlib import contextmanager
 from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner
 from colibri.domain.ports import Journal
 from colibri.errors import ColibriError, LockHeld
+from colibri.instance import this_process
 
 __all__ = ["KeyClaims", "UpdateLocks", "lock_key", "owner_for"]
 
@@ -29,8 +28,8 @@ def lock_key(environment: str, container_name: str) -> str:
 
 
 def owner_for(run_id: str) -> LockOwner:
-    """This process, holding a lock for ``run_id``."""
-    return LockOwner(run_id, socket.gethostname(), os.getpid())
+    """This process instance, holding a lock for ``run_id``."""
+    return this_process().owner(run_id)
 
 
 class KeyClaims:

@@ -11,7 +11,9 @@ the results here; this module alone turns them into updates:
    ``skipped``), a second look at the daemon (a container replaced since the check is
    ``skipped``), the run row (the caller's, when it made one, else a new one), then the
    transaction (:class:`colibri.update.executor.Executor`);
-4. a digest is pulled once per batch, however many containers run it.
+4. a digest is pulled once per batch, however many containers run it;
+5. Colibri's own container, when a ``hand_off`` is given, is not updated in this process
+   (the transaction would stop it midway): the hand-off starts a helper that does it.
 
 A failure of one container is its own outcome: it never stops or slows the others.
 """
@@ -23,7 +25,8 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from colibri.concurrency import Once
 from colibri.domain.journal import LockOwner, NewRun, RunStatus
@@ -38,11 +41,27 @@ from colibri.update.executor import Executor, Pulls, Transaction
 from colibri.update.locks import KeyClaims, UpdateLocks, lock_key, owner_for
 from colibri.update.model import UpdateOptions, UpdateOutcome, UpdateRequest
 
-__all__ = ["UpdatePipeline", "close_run"]
+__all__ = ["HandOff", "UpdatePipeline", "close_run"]
 
 log = logging.getLogger(__name__)
 
 OnOutcome = Callable[[UpdateOutcome], None]
+
+
+class HandOff(Protocol):
+    """Who updates Colibri's own container instead of this process
+    (``colibri.services.self_update.SelfUpdater``)."""
+
+    def is_own(self, container: Container) -> bool: ...
+
+    def hand_off(
+        self,
+        engine: Engine,
+        result: CheckResult,
+        container: Container,
+        ref: ImageRef,
+        options: UpdateOptions,
+    ) -> UpdateOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -66,8 +85,10 @@ class UpdatePipeline:
         registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None,
         claims: KeyClaims | None = None,
         concurrency: int = 1,
+        hand_off: HandOff | None = None,
     ) -> None:
         self.engine = engine
+        self.hand_off = hand_off
         self.journal = journal
         self.environment = environment
         self.locks = UpdateLocks(journal, claims)
@@ -147,6 +168,8 @@ class UpdatePipeline:
 
     def _one(self, job: _Job, options: UpdateOptions, pulls: Pulls) -> UpdateOutcome:
         result, container = job.result, _container(job)
+        if options.dry_run and self._is_own(container):
+            return self._handed_off(job, options)
         if options.dry_run:
             return self._closed(job, RunStatus.WOULD_UPDATE, _would(result))
         run_id = job.run_id or secrets.token_hex(16)
@@ -176,6 +199,8 @@ class UpdatePipeline:
             return self._closed(job, RunStatus.FAILED, reason)
         if changed is not None:
             return self._closed(job, RunStatus.SKIPPED, changed)
+        if self._is_own(container):
+            return self._handed_off(job, options)
         self._open_row(job, run_id, options)
         key = lock_key(self.environment, container.name)
         transaction = Transaction(
@@ -186,6 +211,18 @@ class UpdatePipeline:
             pulls=pulls,
         )
         return self.executor.run(transaction)
+
+    def _is_own(self, container: Container) -> bool:
+        return self.hand_off is not None and self.hand_off.is_own(container)
+
+    def _handed_off(self, job: _Job, options: UpdateOptions) -> UpdateOutcome:
+        """Colibri's own container: the hand-off's outcome, on the caller's row if any."""
+        assert self.hand_off is not None
+        request = _request(job.result, _container(job))
+        outcome = self.hand_off.hand_off(
+            self.engine, job.result, request.container, request.ref, options
+        )
+        return close_run(self.journal, replace(outcome, run_id=job.run_id))
 
     def _changed_since_check(self, checked: Container) -> str | None:
         """Why ``checked`` must not be updated after all, now that its lock is ours: the

@@ -10,14 +10,14 @@ applies to a failed update).
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from dataclasses import dataclass
 
+from colibri.domain.holders import holder_alive
 from colibri.domain.journal import LockOwner, RunRecord, RunStatus
 from colibri.domain.ports import Engine, Journal
 from colibri.domain.steps import DoneStep, RecoverStep
 from colibri.errors import ColibriError, LockHeld
+from colibri.instance import pid_runs, this_process
 from colibri.update.locks import UpdateLocks, lock_key, owner_for
 from colibri.update.undo import plan_for, settle
 from colibri.update.verify import Verifier
@@ -94,16 +94,5 @@ class Recoverer:
 
 
 def _alive(owner: LockOwner) -> bool:
-    """Whether a lock holder still runs. Another host's process counts as alive: only the
-    lock's expiry can say it is gone."""
-    if owner.hostname != socket.gethostname():
-        return True
-    if owner.pid == os.getpid():
-        return True  # another thread of this process (``serve``) is running it
-    try:
-        os.kill(owner.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Whether a lock holder still runs (:func:`colibri.domain.holders.holder_alive`)."""
+    return holder_alive(owner, this_process(), pid_runs)

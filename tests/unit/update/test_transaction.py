@@ -10,7 +10,8 @@ from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import NewRun, RunRecord, RunStatus, Step
 from colibri.domain.model import CheckResult, CheckStatus, Container
-from colibri.domain.refs import parse_reference
+from colibri.domain.ports import Engine
+from colibri.domain.refs import ImageRef, parse_reference
 from colibri.domain.steps import GateStep, StopStep
 from colibri.errors import EngineConflict, EngineError, StoreError
 from colibri.update.model import UpdateOptions, UpdateOutcome
@@ -458,3 +459,39 @@ def _in_namespace_of(container: Container, owner: Container) -> Container:
 
 def _row(name: str) -> NewRun:
     return NewRun("local", name, "", "", trigger="api", run_id=f"row-{name}")
+
+
+@dataclass
+class Helper:
+    """A self-update hand-off that records whom it was given."""
+
+    own_id: str
+    handed: list[str] = field(default_factory=list)
+
+    def is_own(self, container: Container) -> bool:
+        return container.id == self.own_id
+
+    def hand_off(
+        self,
+        engine: Engine,
+        result: CheckResult,
+        container: Container,
+        ref: ImageRef,
+        options: UpdateOptions,
+    ) -> UpdateOutcome:
+        self.handed.append(container.name)
+        return UpdateOutcome(container.name, RunStatus.SKIPPED, "handed to a helper")
+
+
+def test_colibris_own_container_is_handed_off_not_updated_in_process() -> None:
+    w = world()
+    own, other = w.container("colibri"), w.container("web")
+    helper = Helper(own.id)
+    row = w.journal.start_run(_row("colibri"))
+    pipeline = w.pipeline(hand_off=helper)
+    outcomes = pipeline.update([checked(own), checked(other)], OPTIONS, run_ids={"colibri": row.id})
+    by_name = {outcome.container: outcome for outcome in outcomes}
+    assert (by_name["colibri"].status, by_name["colibri"].run_id) == (RunStatus.SKIPPED, row.id)
+    assert w.journal.runs[row.id].status is RunStatus.SKIPPED
+    assert by_name["web"].status is RunStatus.UPDATED
+    assert helper.handed == ["colibri"] and w.engine.get_container("colibri").id == own.id
