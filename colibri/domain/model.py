@@ -28,7 +28,7 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
-#: The four types every manifest request accepts (registry-spec H1), index types first.
+#: The four types every manifest request accepts (docs/registry.md H1), index types first.
 MANIFEST_ACCEPT: tuple[str, ...] = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST)
 INDEX_MEDIA_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 MANIFEST_MEDIA_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
@@ -127,7 +127,7 @@ class RemoteManifest:
 
 
 class CheckStatus(StrEnum):
-    """The outcome of checking one container (registry-spec decision outcomes)."""
+    """The outcome of checking one container (docs/registry.md, "Outcomes")."""
 
     UP_TO_DATE = "up_to_date"
     UPDATE_AVAILABLE = "update_available"

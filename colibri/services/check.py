@@ -1,6 +1,6 @@
 """The check use case: which selected containers run an image their tag no longer points at.
 
-Cost model (registry-spec H6, L1): one image inspect per distinct image, one HEAD per distinct
+Cost model (docs/registry.md H6, L1): one image inspect per distinct image, one HEAD per distinct
 ``registry/path:tag`` however many containers share it, a GET only when a multi-arch index has to
 be opened (cached by digest), and no registry request at all for pinned, local-only or
 image-ID containers. A failing registry only affects its own containers.
