@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from colibri.domain.controls import not_yet_reason
 from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.transient import replaced_by
@@ -34,19 +36,22 @@ _NOT_UPDATED = {
     CheckStatus.NO_REFERENCE,
     CheckStatus.NO_PLATFORM,
     CheckStatus.DEFERRED,
+    CheckStatus.SKIPPED,
 }
 
 
-def settled_by_check(result: CheckResult) -> tuple[RunStatus, str] | None:
+def settled_by_check(result: CheckResult, now: datetime) -> tuple[RunStatus, str] | None:
     """The outcome when the check alone decides it (``None``: the container is to be
-    updated): up to date, skipped (pinned, local only, deferred...), or failed."""
+    updated): up to date, skipped (pinned, local only, deferred, skipped by the operator, held
+    by a maintenance window or a minimum age at ``now``...), or failed."""
     if result.status is CheckStatus.UP_TO_DATE:
         return RunStatus.UP_TO_DATE, result.reason or "up to date"
     if result.status in _NOT_UPDATED:
         return RunStatus.SKIPPED, f"{result.status.value}: {result.reason}"
     ready = result.checked is not None and result.target_ref is not None
     if result.status is CheckStatus.UPDATE_AVAILABLE and result.remote_digest and ready:
-        return None
+        held = not_yet_reason(result.notes, now)
+        return None if held is None else (RunStatus.SKIPPED, held)
     return RunStatus.FAILED, f"check failed: {result.reason}"
 
 

@@ -59,6 +59,7 @@ from colibri.domain.settings import (
 from colibri.domain.versions import TagRules
 from colibri.errors import ColibriError
 from colibri.services.check import CheckRequest, CheckService
+from colibri.services.controls import ControlsFactory
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, Metrics
 from colibri.services.run_times import failure_backoff
@@ -110,6 +111,7 @@ class UpdateTools:
     options: UpdateOptions = field(default_factory=UpdateOptions)
     prober: Prober | None = None
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
+    controls: ControlsFactory | None = None
     self_updater: SelfUpdater | None = None
 
 
@@ -174,8 +176,12 @@ class SettingRunner:
             reason = f"environment {setting.environment_id} no longer exists"
             return _Attempt(self._close(_outcome(name, RunStatus.FAILED, reason, run_id)))
         engine = self.tools.engines.engine_for(environment)
+        controls = self.tools.controls
         check = CheckService(
-            engine, self.tools.registry, tag_policy=_tag_policy(setting.config.policy)
+            engine,
+            self.tools.registry,
+            tag_policy=_tag_policy(setting.config.policy),
+            controls=controls.for_environment(environment.name, engine) if controls else None,
         )
         report = check.check(CheckRequest(names=(name,)))
         if name in report.excluded:
