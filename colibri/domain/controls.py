@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from colibri.domain.changes import Changes
+from colibri.domain.health import VerifyPolicy
 from colibri.domain.image_age import parse_min_age
 from colibri.domain.invalid import Invalid
-from colibri.domain.windows import WindowSet, parse_windows
+from colibri.domain.windows import WindowSet, decide, parse_windows
 from colibri.errors import ConfigError
 
 __all__ = [
@@ -29,7 +30,9 @@ __all__ = [
     "ControlNotes",
     "effective_min_age",
     "effective_window",
+    "expected_length",
     "not_yet_reason",
+    "update_hold",
 ]
 
 WINDOW_LABEL = "colibri.window"
@@ -74,6 +77,24 @@ def not_yet_reason(notes: ControlNotes | None, now: datetime) -> str | None:
     if notes is None or notes.eligible_at is None or now >= notes.eligible_at:
         return None
     return f"not old enough: eligible at {notes.eligible_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def update_hold(notes: ControlNotes | None, now: datetime, expected: timedelta) -> str | None:
+    """Why an offered update must not start at ``now``, or ``None``: the candidate is too
+    young, or the window in force is closed, or would close before an update expected to take
+    ``expected`` has finished (:func:`colibri.domain.windows.decide`)."""
+    young = not_yet_reason(notes, now)
+    if young is not None or notes is None or notes.window is None:
+        return young
+    decision = decide(parse_windows(notes.window), now, expected)
+    return None if decision.allowed else decision.reason
+
+
+def expected_length(policy: VerifyPolicy, labels: Mapping[str, str]) -> timedelta:
+    """How long an update of a container with ``labels`` is expected to take, for windows:
+    its verification timeout (the longest verification waits), as its labels set it."""
+    verify = policy.with_labels(labels)
+    return timedelta(seconds=max(verify.health_timeout, verify.stability_window))
 
 
 def _iso(moment: datetime | None) -> str | None:

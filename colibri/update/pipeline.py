@@ -122,7 +122,7 @@ class UpdatePipeline:
         pulls: Pulls = Once()
         updates: list[_Job] = []
         for job in jobs:
-            settled = settled_by_check(job.result, self.clock.now())
+            settled = settled_by_check(job.result, self.clock.now(), options.verify)
             if settled is None:
                 updates.append(job)
             else:
