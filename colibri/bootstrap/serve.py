@@ -21,6 +21,7 @@ from colibri.domain.ports import (
     Notifier,
 )
 from colibri.errors import ColibriError, ConfigError
+from colibri.systemd import SystemdUnits
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -122,6 +123,7 @@ class _ServeParts:
     scheduler: Scheduler
     bad_digests: BadDigestService
     retention: RetentionService
+    units: SystemdUnits
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
@@ -176,6 +178,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         retention.prune()
 
     return _ServeParts(
+        units=SystemdUnits(settings.systemd_bus),
         store=store,
         clock=clock,
         engines=engines,
@@ -321,6 +324,7 @@ def _runner(
         registry_auth=registry_auth_for(settings),
         controls=controls,
         self_updater=self_updater(settings),
+        units=SystemdUnits(settings.systemd_bus),
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses
@@ -407,7 +411,11 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
             engine = parts.engines.engine_for(environment)
             verifier = Verifier(engine, parts.clock)
             recoverer = Recoverer(
-                engine, parts.store.journal, verifier, environment=environment.name
+                engine,
+                parts.store.journal,
+                verifier,
+                environment=environment.name,
+                units=parts.units,
             )
             outcomes.extend(recoverer.recover_all())
         except ColibriError as exc:

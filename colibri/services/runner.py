@@ -48,6 +48,7 @@ from colibri.domain.ports import (
     Journal,
     Prober,
     Registry,
+    Units,
 )
 from colibri.domain.refs import ImageRef
 from colibri.domain.settings import (
@@ -113,6 +114,7 @@ class UpdateTools:
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
     controls: ControlsFactory | None = None
     self_updater: SelfUpdater | None = None
+    units: Units | None = None  # systemd, for containers their units run (podman)
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ class SettingRunner:
             registry_auth=self.tools.registry_auth,
             claims=self._claims,
             hand_off=self.tools.self_updater,
+            units=self.tools.units,
         )
 
     def _start_row(self, environment: Environment, name: str, trigger: str) -> str:
