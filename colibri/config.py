@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     docker_config: Path = Field(default_factory=_default_docker_config)
     certs_dir: Path = Path("/etc/docker/certs.d")
     insecure_registries: CommaList = ()
+    #: the D-Bus bus of the systemd that runs podman units: SYSTEM, SESSION or an address
+    systemd_bus: str = "SYSTEM"
     registry_concurrency: int = Field(4, ge=1, le=64)
     registry_timeout: float = Field(10.0, gt=0, le=300)
     rate_limit_wait: float = Field(10.0, ge=0, le=3600)
@@ -62,6 +64,9 @@ class Settings(BaseSettings):
     stability_window: float = Field(10.0, ge=0, le=3600)
     probe_timeout: float = Field(30.0, gt=0, le=3600)
     failpoint: str | None = None
+    update_concurrency: int = Field(4, ge=1, le=64)
+    """COLIBRI_UPDATE_CONCURRENCY: containers updated at once per environment (default 4;
+    1 updates one after another). Containers that depend on one another stay in order."""
 
     # -- the update gate: vulnerability scan and signature (see colibri.domain.gate_policy) --
     scanner: str = "none"
@@ -109,6 +114,14 @@ class Settings(BaseSettings):
     signature_repository: str | None = None
     """COLIBRI_SIGNATURE_REPOSITORY: where ``.sig`` signatures are stored when not next to the
     image (cosign's COSIGN_REPOSITORY), e.g. ``registry.lan/signatures``."""
+
+    # -- the operator's controls (see colibri.domain.controls) ---------------------------------
+    window: str | None = None
+    """COLIBRI_WINDOW: when updates may start, as ``Sat,Sun 02:00-05:00 Europe/Paris``
+    (several joined with ``;``); default: any time. Per container: ``colibri.window``."""
+    min_age: str | None = None
+    """COLIBRI_MIN_AGE: how old a new image must be before it is installed, as ``3d``;
+    default: no minimum. Per container: ``colibri.min-age``."""
 
     # -- colibri serve: the API, the admin token, the scheduler ---------------------------------
     api_host: str = Field("127.0.0.1", min_length=1, max_length=255)
@@ -317,6 +330,31 @@ class Settings(BaseSettings):
         from colibri.domain.criteria import OnFailure
 
         return OnFailure(self.scan_failure)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        from colibri.domain.windows import parse_windows
+
+        try:
+            return str(parse_windows(value))
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+
+    @field_validator("min_age")
+    @classmethod
+    def _min_age(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        from colibri.domain.image_age import parse_min_age
+
+        try:
+            parse_min_age(value)
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+        return value.strip()
 
     @field_validator("signature_repository")
     @classmethod

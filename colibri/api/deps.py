@@ -30,6 +30,7 @@ from colibri.api.ports import (
     MetricsApi,
     RunApi,
     ScheduleApi,
+    SkipApi,
     TargetApi,
     TokenApi,
 )
@@ -60,6 +61,7 @@ class ApiServices:
     targets: TargetApi
     metrics: MetricsApi
     health: HealthApi
+    skips: SkipApi
     audit: AuditApi
     bad_digests: BadDigestApi
 

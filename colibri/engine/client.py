@@ -9,18 +9,20 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
 from colibri.domain.environments import TlsFiles
+from colibri.domain.hooks import HookResult
 from colibri.domain.model import Container, LocalImage, Platform, digests_of
 from colibri.domain.refs import is_image_id
 from colibri.engine.api import DEFAULT_HOST, EngineAPI, open_api, quote_name
+from colibri.engine.exec import run_exec
 from colibri.errors import EngineNotFound, PullFailed
 
-__all__ = ["DockerEngine", "connect"]
+__all__ = ["DockerEngine", "auth_header", "connect", "container_from_inspect"]
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +40,20 @@ def connect(
     tls: TlsFiles | None = None,
 ) -> DockerEngine:
     """Connect to the daemon at ``host`` (else ``DOCKER_HOST``, else the local socket) and
-    negotiate the API version; ``tls`` is a ``tcp://`` host's own TLS material."""
-    return DockerEngine(open_api(host, timeout=timeout, pool_size=pool_size, tls=tls))
+    negotiate the API version; ``tls`` is a ``tcp://`` host's own TLS material. A podman
+    service (its Docker-compatible API) gets the podman adapter."""
+    from colibri.engine.podman import PodmanEngine, is_podman
+
+    api = open_api(host, timeout=timeout, pool_size=pool_size, tls=tls)
+    if is_podman(api.server):
+        return PodmanEngine(api)
+    return DockerEngine(api)
 
 
 class DockerEngine:
     """One Docker daemon."""
+
+    kind = "docker"
 
     def __init__(self, api: EngineAPI) -> None:
         self.api = api
@@ -89,12 +99,12 @@ class DockerEngine:
         auth: Mapping[str, str] | None = None,
     ) -> None:
         """Pull ``repository@digest`` and read the whole progress stream: the daemon reports
-        failures inside an HTTP 200 stream (registry-spec P2), which raise ``PullFailed``."""
+        failures inside an HTTP 200 stream (docs/registry.md P2), which raise ``PullFailed``."""
         action = f"pull {repository}@{digest}"
         params = {"fromImage": repository, "tag": digest}
         if platform:
             params["platform"] = platform
-        headers = {"X-Registry-Auth": _auth_header(auth)} if auth else {}
+        headers = {"X-Registry-Auth": auth_header(auth)} if auth else {}
         for event in self.api.stream_lines(
             "POST",
             "/images/create",
@@ -196,6 +206,10 @@ class DockerEngine:
         )
         log.info("removed image %s", image[:80])
 
+    def exec_in(self, container_id: str, argv: Sequence[str], timeout: float) -> HookResult:
+        """Run ``argv`` in the running container (``docker exec``), within ``timeout`` s."""
+        return run_exec(self.api, container_id, argv, timeout)
+
     def containers_using_image(self, image_id: str) -> list[str]:
         """IDs of every container (any state) created from ``image_id``."""
         summaries = self.api.json(
@@ -244,7 +258,7 @@ def container_from_inspect(raw: Mapping[str, Any]) -> Container:
 
 
 def image_from_inspect(raw: Mapping[str, Any]) -> LocalImage:
-    """An image from its ``docker image inspect`` document (registry-spec C2)."""
+    """An image from its ``docker image inspect`` document (docs/registry.md C2)."""
     repo_digests = tuple(str(d) for d in raw.get("RepoDigests") or ())
     digests = set(digests_of(repo_digests))
     descriptor = raw.get("Descriptor") or {}
@@ -273,7 +287,7 @@ def _primary_name(names: list[str]) -> str:
     return plain[0] if plain else (names[0].lstrip("/") if names else "")
 
 
-def _auth_header(auth: Mapping[str, str]) -> str:
+def auth_header(auth: Mapping[str, str]) -> str:
     """``X-Registry-Auth``: base64url JSON of the credentials, as the Engine API expects."""
     return base64.urlsafe_b64encode(json.dumps(dict(auth)).encode()).decode()
 
