@@ -87,7 +87,7 @@ def serve(settings: Settings) -> Iterator[Service]:
         stack.callback(parts.scheduler.stop, 0.0)
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
-        services = _api_services(parts)
+        services = _api_services(parts, settings)
         yield Service(
             app=_create_app(services, settings),
             services=services,
@@ -285,11 +285,12 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
     return outcomes
 
 
-def _api_services(parts: _ServeParts) -> ApiServices:
+def _api_services(parts: _ServeParts, settings: Settings) -> ApiServices:
     from colibri.api import ApiServices
     from colibri.notify import AppriseNotifier, validate_url
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
+    from colibri.services.sessions import SessionService
     from colibri.services.targets import TargetService
 
     store, clock = parts.store, parts.clock
@@ -302,6 +303,7 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         targets=TargetService(store.notification_targets, AppriseNotifier(), validate_url, clock),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+        sessions=SessionService(store.web_sessions, store.tokens, clock, settings.session_lifetime),
     )
 
 

@@ -22,6 +22,7 @@ from colibri.store.migrate import current_revision, head_revision, upgrade, upgr
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
 from colibri.store.scan_reports import ScannerKey, ScanReports
 from colibri.store.scans import ScanRecord, ScanRecords, ScanStatus
+from colibri.store.sessions import SqlWebSessions
 from colibri.store.tokens import SqlApiTokens
 from colibri.store.urls import redact
 
@@ -38,6 +39,7 @@ __all__ = [
     "SqlJournal",
     "SqlNotificationLog",
     "SqlNotificationTargets",
+    "SqlWebSessions",
     "Store",
     "StoreConflict",
     "current_revision",

@@ -11,7 +11,9 @@ from colibri.api.routes import (
     environments,
     notifications,
     runs,
+    session,
     system,
+    tokens,
 )
 
 __all__ = ["include_routers"]
@@ -19,5 +21,15 @@ __all__ = ["include_routers"]
 
 def include_routers(app: FastAPI) -> None:
     """Mount every router on ``app``."""
-    for module in (auto_updates, runs, containers, environments, notifications, cron, system):
+    for module in (
+        auto_updates,
+        runs,
+        containers,
+        environments,
+        notifications,
+        cron,
+        session,
+        tokens,
+        system,
+    ):
         app.include_router(module.router)

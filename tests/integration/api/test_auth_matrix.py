@@ -10,7 +10,13 @@ from fastapi import FastAPI
 from colibri.domain.tokens import Permission
 from tests.support.api import API_ROUTES, OPEN_ROUTES, ApiClient, bearer
 
-PARAMS = {"setting_id": "1", "run_id": "a" * 32, "environment_id": "1", "target_id": "1"}
+PARAMS = {
+    "setting_id": "1",
+    "run_id": "a" * 32,
+    "environment_id": "1",
+    "target_id": "1",
+    "token_id": "1",
+}
 
 
 def _url(path: str) -> str:

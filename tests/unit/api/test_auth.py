@@ -16,7 +16,13 @@ RUN = "a" * 32
 
 ROUTES = API_ROUTES
 OPEN = OPEN_ROUTES
-PARAMS = {"setting_id": "1", "run_id": RUN, "environment_id": "1", "target_id": "1"}
+PARAMS = {
+    "setting_id": "1",
+    "run_id": RUN,
+    "environment_id": "1",
+    "target_id": "1",
+    "token_id": "1",
+}
 WRITES = {"POST", "PUT", "PATCH"}
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 GUARDED = [route for route in ROUTES if route[2] is not None]
