@@ -1,6 +1,8 @@
 // One row per container for the Containers page, joined from the API's lists: the last
 // check, the container's auto-update setting and its latest run. Fields the API sends on
-// the container itself win over what is derived here.
+// the container itself win over what is derived here. Rows are plain values (markRaw): a
+// thousand of them need no deep reactivity, and the table would otherwise traverse them all.
+import { markRaw } from "vue";
 import type { ContainerFromApi, Environment, Run, Setting } from "../api/types";
 import { describeCron, SCHEDULE_CRONS } from "./cron";
 import { imageRepository, imageTag, shortDigest } from "./format";
@@ -9,6 +11,8 @@ export interface ContainerRow {
   key: string;
   environmentId: number;
   environment: string;
+  /** The environment's name, when this token may read environments. */
+  environmentName: string | null;
   name: string;
   image: string;
   repository: string;
@@ -63,15 +67,17 @@ export function buildRows(
   const latest = latestRuns(runs);
   return containers.map((container) => {
     const key = rowKey(container.environment_id, container.name);
-    const environment = names.get(container.environment_id) ?? `#${container.environment_id}`;
+    const environmentName = names.get(container.environment_id) ?? null;
+    const environment = environmentName ?? `#${container.environment_id}`;
     const setting = byContainer.get(key) ?? null;
     const run = latest.get(`${environment}/${container.name}`);
     const hasUpdate = container.status === "update_available";
     const tag = imageTag(container.image);
-    return {
+    return markRaw({
       key,
       environmentId: container.environment_id,
       environment,
+      environmentName,
       name: container.name,
       image: container.image,
       repository: imageRepository(container.image),
@@ -94,7 +100,7 @@ export function buildRows(
       checkedAt: container.checked_at,
       setting,
       hasUpdate,
-    };
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 // The containers of every environment, with their settings and latest runs, loaded together.
 import { defineStore } from "pinia";
-import { ref } from "vue";
+import { ref, shallowRef } from "vue";
 import { ApiError } from "../api/client";
 import { containers as containersApi, environments as environmentsApi, runs as runsApi, settings as settingsApi } from "../api/resources";
 import type { Environment, Run, Setting } from "../api/types";
@@ -18,7 +18,7 @@ async function orEmpty<T>(allowed: boolean, load: () => Promise<T[]>): Promise<T
 }
 
 export const useContainers = defineStore("containers", () => {
-  const rows = ref<ContainerRow[]>([]);
+  const rows = shallowRef<ContainerRow[]>([]);
   const environments = ref<Environment[]>([]);
   const settings = ref<Setting[]>([]);
   const loading = ref(false);
