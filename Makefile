@@ -7,7 +7,7 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test check lint typecheck imports bench bytecode venv clean web web-test
+.PHONY: run test check lint typecheck imports bench bytecode venv clean image install web web-test
 
 # The web UI (web/, Vue + TypeScript) builds into the package (colibri/web_dist), so a wheel
 # serves it without Node. It is rebuilt when its sources, its lock or the API change: the
@@ -74,5 +74,19 @@ bench: $(STAMP) bytecode $(WEB_DIST)
 	BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL:-postgresql://colibri:colibri@127.0.0.1:5432/colibri_test} \
 	$(BIN)/python -m bench
 
+# Colibri's container image (IMAGE, default colibri:local) from Debian's and PyPI's packages
+# only: a Debian 12 base made once with debootstrap, the wheels built here, deploy/Dockerfile.
+IMAGE ?= colibri:local
+image: $(STAMP) $(WEB_DIST)
+	scripts/setup-system image
+	scripts/build-image $(IMAGE)
+
+# Colibri as a systemd service on this host: a virtualenv in /opt/colibri, the unit, and
+# /etc/colibri/colibri.env (kept when present). PREFIX, BINDIR, UNITDIR, CONFDIR override.
+install:
+	scripts/setup-system install
+	scripts/install
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info colibri/web_dist web/node_modules
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist *.egg-info colibri/web_dist \
+	  web/node_modules

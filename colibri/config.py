@@ -134,6 +134,59 @@ class Settings(BaseSettings):
     """COLIBRI_SESSION_LIFETIME: how long a web UI sign-in lasts, as ``30m``, ``12h`` or
     seconds (default 12h; never longer than the token it was made with)."""
 
+    api_max_body: int = Field(262_144, ge=1024, le=67_108_864)
+    """COLIBRI_API_MAX_BODY: the largest request body the API reads, in bytes (default
+    262144, 256 KiB); a larger one is refused with 413 before anything reads it."""
+    api_streams_per_token: int = Field(10, ge=1, le=10_000)
+    """COLIBRI_API_STREAMS_PER_TOKEN: event streams one token may hold open at once
+    (default 10); one more is refused with 429."""
+    api_auth_failures: int = Field(10, ge=1, le=1_000_000)
+    """COLIBRI_API_AUTH_FAILURES: refused tokens one client may present in a minute before
+    it gets 429 (default 10)."""
+    trusted_proxies: CommaList = ()
+    """COLIBRI_TRUSTED_PROXIES: addresses or networks (``10.0.0.0/8``) of reverse proxies
+    whose ``X-Forwarded-For`` is believed; from any other peer it is ignored (default: none)."""
+    tls_cert: Path | None = None
+    """COLIBRI_TLS_CERT: a PEM certificate (chain) to serve the API over HTTPS; with
+    COLIBRI_TLS_KEY."""
+    tls_key: Path | None = None
+    """COLIBRI_TLS_KEY: the PEM private key of COLIBRI_TLS_CERT."""
+    environment_files: Path | None = None
+    """COLIBRI_ENVIRONMENT_FILES: the only directory environments' TLS files and Docker
+    ``config.json`` credentials are read from (default: ``environments`` in the data
+    directory)."""
+    notify_allow_private: bool = False
+    """COLIBRI_NOTIFY_ALLOW_PRIVATE: let notification targets be on loopback and private
+    addresses (default false: only public ones; link-local and cloud metadata addresses are
+    refused always)."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        import ipaddress
+
+        items = tuple(item.strip() for item in value.split(",") if item.strip())
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return items
+
+    @field_validator("tls_key")
+    @classmethod
+    def _tls_pair(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if (value is None) != (info.data.get("tls_cert") is None):
+            raise ValueError("COLIBRI_TLS_CERT and COLIBRI_TLS_KEY go together")
+        return value
+
+    @property
+    def environment_files_dir(self) -> Path:
+        """``COLIBRI_ENVIRONMENT_FILES``, else ``environments`` in the data directory."""
+        return self.environment_files or self.data_dir / "environments"
+
     @field_validator("insecure_registries", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:

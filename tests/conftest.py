@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.support.notify_sink",
     "tests.support.registry",
     "tests.support.scenario",
+    "tests.support.colibri_image",
 ]

@@ -8,11 +8,12 @@ Authentication is a bearer token (``Authorization: Bearer colibri_…``) checked
 ``TokenService.authenticate``, or else the web UI's session cookie checked by
 ``SessionService.authenticate`` (it acts with its token's permissions): without either, or
 with one that is unknown, revoked or expired, the answer is 401 with
-``WWW-Authenticate: Bearer``. A request authenticated by the cookie that may change something
-(not GET or HEAD) must also pass ``colibri.domain.sessions.csrf_refusal`` (403 otherwise).
-``require(permission)`` then answers 403, naming the permission, when the token lacks it
-(``admin`` has them all). A token is never
-logged, not even in part.
+``WWW-Authenticate: Bearer``, and a refused token or session counts against the client
+(:mod:`colibri.api.throttle`: too many in a minute and it gets 429). A request
+authenticated by the cookie that may change something (not GET or HEAD) must also pass
+``colibri.domain.sessions.csrf_refusal`` (403 otherwise). ``require(permission)`` then
+answers 403, naming the permission, when the token lacks it (``admin`` has them all). A
+token is never logged, not even in part.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from colibri.api.ports import (
     TargetApi,
     TokenApi,
 )
+from colibri.api.throttle import auth_throttle, client_of
 from colibri.config import Settings
 from colibri.domain.sessions import COOKIE_NAME, CSRF_HEADER, csrf_refusal
 from colibri.domain.tokens import ApiToken, Permission
@@ -97,17 +99,22 @@ def _token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiToken:
     """The token the request carries, or the one its session cookie acts for; 401 without
-    a valid one, 403 for a cookie-borne change that fails the CSRF rules."""
+    a valid one, 403 for a cookie-borne change that fails the CSRF rules, 429 for a client
+    that has failed too often (counted and logged by :mod:`colibri.api.throttle`)."""
+    throttle, client = auth_throttle(request), client_of(request)
+    throttle.check(client)
     if credentials is not None:
         token = services.tokens.authenticate(credentials.credentials)
         if token is None:
+            throttle.failed(client, "unknown, revoked or expired token")
             raise unauthorized("this API token is unknown, revoked or expired")
         return token
     cookie = request.cookies.get(COOKIE_NAME)
-    if cookie is None:
+    if cookie is None:  # not a guess: nothing to count
         raise unauthorized("an API token is needed: Authorization: Bearer <token>")
     found = services.sessions.authenticate(cookie)
     if found is None:
+        throttle.failed(client, "unknown or ended session")
         raise unauthorized("this session has ended: sign in again")
     refused = csrf_refusal(
         request.method,

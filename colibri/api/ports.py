@@ -12,7 +12,7 @@ field; a clash with stored rows raises a ``StoreError`` with ``kind == "conflict
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.tokens import ApiToken, IssuedToken
     from colibri.services.containers import CheckSummary
+    from colibri.services.runs import Pause
     from colibri.services.targets import DeliveryReport
 
 __all__ = [
@@ -46,6 +47,10 @@ class EnvironmentApi(Protocol):
     def list(self) -> Sequence[Environment]: ...
 
     def get(self, environment_id: int) -> Environment | None: ...
+
+    def find(self, name: str) -> Environment | None:
+        """The environment named ``name``, or ``None``."""
+        ...
 
     def create(self, new: NewEnvironment) -> Environment: ...
 
@@ -102,9 +107,16 @@ class RunApi(Protocol):
         """One run with its steps and logs, or ``None``."""
         ...
 
-    def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
-        """Progress events of the run until it has finished, each with an ``event`` key:
-        ``step``, ``log``, and last ``finished`` with the outcome."""
+    def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
+        """Progress events of the run after event id ``after`` until it has finished, each
+        with an ``id`` and an ``event`` key: ``started``, ``step``, ``log``, and last
+        ``finished`` with the outcome; a ``Pause`` where the follower should wait before the
+        next step (each step is one short read)."""
+        ...
+
+    def watch_all(self, after: int | None = None) -> Iterator[Mapping[str, Any] | Pause | None]:
+        """Every run's events after ``after`` (``None``: from now on), without end; ``None``
+        now and then when nothing happens, ``Pause`` as in ``watch``."""
         ...
 
 

@@ -11,6 +11,7 @@ __all__ = [
     "CONFLICT",
     "INVALID",
     "NOT_FOUND",
+    "TOO_MANY",
     "UNAVAILABLE",
     "UNREADABLE",
     "UPSTREAM",
@@ -22,6 +23,11 @@ Responses = dict[int | str, dict[str, Any]]
 AUTH: Responses = {
     401: {"model": Message, "description": "No token, or one unknown, revoked or expired."},
     403: {"model": Message, "description": "The token lacks the permission the route needs."},
+    413: {"model": Message, "description": "The request body is too large."},
+    429: {"model": Message, "description": "Too many failed authentications: wait."},
+}
+TOO_MANY: Responses = {
+    429: {"model": Message, "description": "Too many at once, or too many failures: wait."}
 }
 INVALID: Responses = {
     422: {

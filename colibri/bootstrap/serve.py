@@ -137,6 +137,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         store.auto_updates,
         store.environments,
         clock,
+        activity=store.activity,
         workers=settings.scheduler_workers,
     )
     return _ServeParts(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import types
+from typing import Annotated
 
 import typer
 
@@ -38,6 +39,29 @@ app.command("history")(history_command.history)
 app.command("scan", epilog=scan_command.SCAN_EXIT_CODES_HELP)(scan_command.scan)
 app.command("serve")(serve_command.serve)
 app.add_typer(token_command.app, name="token")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from colibri import __version__
+
+        typer.echo(f"colibri {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Keeps running containers on their newest image, and never loses one."""
 
 
 def main() -> None:

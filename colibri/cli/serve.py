@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -58,12 +59,51 @@ def serve(host: HostOpt = None, log_level: LogOpt = None) -> None:
             stop = _stop_on_signals()
             server = _ApiServer(service.app, settings)
             url = server.start()
+            _warn_if_exposed(settings)
             issued = service.tokens.ensure_admin(settings.admin_token)
             typer.echo(f"Colibri is serving on {url} (API documentation: {url}/docs)")
             _show_token(issued, settings)
             service.scheduler.start()
             _wait(stop, server)
             _shut_down(service, server, settings)
+
+
+def _warn_if_exposed(settings: Settings) -> None:
+    """A warning when the API is reachable from other machines, more so without TLS."""
+    if is_loopback(settings.api_host):
+        return
+    how = "over HTTPS" if settings.tls_cert else "over plain HTTP: tokens travel in clear text"
+    message = (
+        f"the API listens on {settings.api_host}, reachable from other machines, {how}; "
+        "use COLIBRI_TLS_CERT/COLIBRI_TLS_KEY or a reverse proxy with TLS, "
+        "or COLIBRI_API_HOST=127.0.0.1"
+    )
+    log.warning(message)
+    typer.echo(f"Warning: {message}", err=True)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this machine only."""
+    import ipaddress
+
+    if host.lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve anywhere
+
+
+def _readable(path: Path | None, variable: str) -> str | None:
+    """``path`` as uvicorn takes it, once it is known to be a readable file."""
+    if path is None:
+        return None
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{variable}={path}: cannot be read ({exc.strerror})") from None
+    return str(path)
 
 
 def _report_recovery(service: Service) -> None:
@@ -81,8 +121,8 @@ def _show_token(issued: IssuedToken | None, settings: Settings) -> None:
             "`colibri token create --name NAME --permission admin` makes another."
         )
         return
-    if settings.admin_token:
-        typer.echo(f"Admin token {issued.token.prefix}… created from COLIBRI_ADMIN_TOKEN.")
+    if settings.admin_token:  # not even its start: the operator chose it, and knows it
+        typer.echo("Admin token created from COLIBRI_ADMIN_TOKEN.")
         return
     typer.echo(f"Admin token (shown only this once, keep it): {issued.secret}")
 
@@ -132,6 +172,7 @@ class _ApiServer:
         import uvicorn
 
         verbose = settings.log_level in {"DEBUG", "INFO"}
+        proxies = list(settings.trusted_proxies)
         config = uvicorn.Config(
             app,
             host=settings.api_host,
@@ -141,7 +182,12 @@ class _ApiServer:
             lifespan="off",
             server_header=False,
             timeout_graceful_shutdown=_REQUEST_GRACE,
+            proxy_headers=bool(proxies),  # X-Forwarded-For only from configured proxies
+            forwarded_allow_ips=proxies or "",
+            ssl_certfile=_readable(settings.tls_cert, "COLIBRI_TLS_CERT"),
+            ssl_keyfile=_readable(settings.tls_key, "COLIBRI_TLS_KEY"),
         )
+        self.scheme = "https" if settings.tls_cert else "http"
         self.host = settings.api_host
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="colibri-api", daemon=True)
@@ -166,7 +212,7 @@ class _ApiServer:
             )
         port = self.server.servers[0].sockets[0].getsockname()[1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{shown}:{port}"
+        return f"{self.scheme}://{shown}:{port}"
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -61,7 +62,7 @@ def update(
         with bootstrap.updater(settings) as service:
             options = bootstrap.update_options(settings, dry_run=dry_run, cleanup=cleanup)
             report = service.update(request, options)
-    outcomes = [*report.outcomes, *_missing(report.missing)]
+    outcomes = [*report.outcomes, *_excluded(report.excluded), *_missing(report.missing)]
     if output is OutputFormat.JSON:
         typer.echo(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))
     else:
@@ -71,6 +72,14 @@ def update(
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     raise typer.Exit(exit_code_for(outcomes))
+
+
+def _excluded(excluded: Mapping[str, str]) -> list[UpdateOutcome]:
+    """What was selected but is not Colibri's to recreate (opted out, orchestrated): skipped,
+    with the reason."""
+    from colibri.update.model import UpdateOutcome
+
+    return [UpdateOutcome(name, RunStatus.SKIPPED, why) for name, why in sorted(excluded.items())]
 
 
 def _missing(names: tuple[str, ...]) -> list[UpdateOutcome]:

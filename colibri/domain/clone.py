@@ -16,7 +16,30 @@ left out, so the new image's defaults apply (the daemon merges image defaults at
   mounts, which Docker reports exactly like the anonymous mount), so their data survives;
 - networks: the primary one goes in the create body (API < 1.44 accepts one), the others are
   connected before start, each with its aliases (minus the old short ID the daemon added), static
-  IPs, links and driver options; engine-assigned MAC and IP addresses are not copied.
+  IPs, links and driver options; engine-assigned IP addresses are not copied;
+- MAC addresses the user set are kept, per network; those the engine assigned are not (see
+  :func:`user_macs`);
+- ``Hostname`` dropped with ``UTSMode=host`` (the daemon refuses both, and reports the host's
+  name there) and with a network mode that shares another namespace (``host``,
+  ``container:x``), as is ``MacAddress``;
+- ``Image`` is the reference the caller gives: the user's own (:func:`recorded_reference`), so
+  that ``docker ps``, compose and other tools still see the tag the user wrote.
+
+Which MAC addresses are the user's. Before API 1.44 a MAC could only be set for the container
+as a whole (``docker run --mac-address``): it is ``Config.MacAddress`` and applies to the
+primary network. From API 1.44 it is set per network (``EndpointSettings.MacAddress`` at create
+and connect), and inspect reports each endpoint's MAC without saying who chose it (the
+container-wide field is deprecated, and still filled in by daemons asked at an older API
+version). The bridge and overlay drivers derive the MAC they assign from the endpoint's IPv4
+address (``02:42:`` followed by its four bytes); a daemon clears an assigned MAC when the
+container stops and keeps a configured one. So an endpoint's MAC is the user's when it is set
+and is not the one derived from that endpoint's IPv4 address; ``Config.MacAddress`` is the
+user's for the primary network. Where the two cannot be told apart (a driver that assigns
+random MACs), the MAC is kept: keeping one the engine chose is harmless, losing the user's is
+not, and a derived one is never kept, since after another IP it would belong to another
+container. The create body carries the primary network's MAC both container-wide and on its
+endpoint (a daemon at API 1.44 or later takes the endpoint's, an older one the other and
+ignores the endpoint's); the other networks' MACs go with their connect.
 """
 
 from __future__ import annotations
@@ -27,7 +50,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ClonePlan", "clone_config"]
+from colibri.domain.refs import parse_reference
+
+__all__ = [
+    "ClonePlan",
+    "clone_config",
+    "created_image_problem",
+    "engine_assigned_mac",
+    "recorded_reference",
+    "user_macs",
+]
 
 Json = dict[str, Any]
 
@@ -61,7 +93,7 @@ def clone_config(
     """Build the create plan for a copy of ``inspect`` running ``image``.
 
     ``old_image`` and ``new_image`` are the images' ``Config`` sections (``docker image
-    inspect``'s ``Config``); ``image`` is the reference to record (``name:tag@digest``).
+    inspect``'s ``Config``); ``image`` is the reference to record (:func:`recorded_reference`).
     """
     old_defaults = old_image or {}
     config = _user_config(inspect, old_defaults)
@@ -76,6 +108,10 @@ def clone_config(
         host_config["Mounts"] = mounts
     _keep_published_ports_exposed(config, host_config)
     primary, others = _networks(inspect, host_config)
+    config.pop("MacAddress", None)
+    for endpoint in primary.values():
+        if endpoint.get("MacAddress"):
+            config["MacAddress"] = endpoint["MacAddress"]
     body: Json = {**config, "Image": image, "HostConfig": host_config}
     body["NetworkingConfig"] = {"EndpointsConfig": primary}
     _ = new_image  # the daemon applies the new image's defaults itself
@@ -122,7 +158,8 @@ def _drop_default_hostname(config: Json, inspect: Mapping[str, Any]) -> None:
         return
     hostname = str(config.get("Hostname") or "")
     generated = len(hostname) == 12 and str(inspect.get("Id") or "").startswith(hostname)
-    if mode == "host" or generated or not hostname:
+    uts_host = (inspect.get("HostConfig") or {}).get("UTSMode") == "host"
+    if mode == "host" or uts_host or generated or not hostname:
         config.pop("Hostname", None)
 
 
@@ -177,6 +214,8 @@ def _networks(inspect: Mapping[str, Any], host_config: Mapping[str, Any]) -> tup
     attached = (inspect.get("NetworkSettings") or {}).get("Networks") or {}
     short_id = str(inspect.get("Id") or "")[:12]
     endpoints = {name: _endpoint(settings, short_id) for name, settings in attached.items()}
+    for name, mac in user_macs(inspect).items():
+        endpoints[name]["MacAddress"] = mac
     primary_name = mode if mode in endpoints else ("bridge" if mode == "default" else None)
     if primary_name not in endpoints:
         primary_name = next(iter(endpoints), None)
@@ -198,3 +237,76 @@ def _endpoint(settings: Mapping[str, Any], short_id: str) -> Json:
         if settings.get(key):
             endpoint[key] = copy.deepcopy(settings[key])
     return endpoint
+
+
+def user_macs(inspect: Mapping[str, Any]) -> dict[str, str]:
+    """The MAC address the user set on each network of the container, by network name (the
+    module docstring says how they are told from those the engine assigned)."""
+    host_config = inspect.get("HostConfig") or {}
+    mode = str(host_config.get("NetworkMode") or "default")
+    if mode in _SHARED_NETNS or mode.startswith("container:"):
+        return {}
+    attached = (inspect.get("NetworkSettings") or {}).get("Networks") or {}
+    found = {
+        name: str(settings["MacAddress"]).lower()
+        for name, settings in attached.items()
+        if settings.get("MacAddress") and not engine_assigned_mac(settings)
+    }
+    container_wide = str((inspect.get("Config") or {}).get("MacAddress") or "").lower()
+    primary = mode if mode in attached else ("bridge" if mode == "default" else "")
+    if container_wide and primary in attached:
+        found[primary] = container_wide
+    return found
+
+
+def engine_assigned_mac(settings: Mapping[str, Any]) -> bool:
+    """True when an endpoint's MAC is the one the engine derives from its IPv4 address."""
+    mac = str(settings.get("MacAddress") or "").lower()
+    addresses = {
+        str(settings.get("IPAddress") or ""),
+        str((settings.get("IPAMConfig") or {}).get("IPv4Address") or ""),
+    }
+    return any(mac == _derived_mac(address) for address in addresses if address)
+
+
+def _derived_mac(ipv4: str) -> str:
+    parts = ipv4.split(".")
+    if len(parts) != 4 or not all(part.isdigit() and int(part) < 256 for part in parts):
+        return ""
+    return "02:42:" + ":".join(f"{int(part):02x}" for part in parts)
+
+
+def recorded_reference(written: str, tag: str | None, digest: str | None = None) -> str:
+    """The reference to create the new container with: the one the user wrote (``written``,
+    the old ``Config.Image``) spelled as they spelled it, at ``tag`` (a newer version tag, or
+    the tag it had) and, only when the user pinned a digest too, at ``digest``.
+
+    ``nginx:1.27`` stays ``nginx:1.27``; with a version policy ``nginx:1.28``;
+    ``localhost:5000/app`` (tag ``latest`` implied) stays as written; ``app:1@sha256:old``
+    becomes ``app:1@sha256:new``. ``BadReference`` when ``written`` does not parse."""
+    ref = parse_reference(written)
+    name = written.partition("@")[0] if ref.digest else written
+    if ref.tag is not None:
+        name = name[: -len(ref.tag) - 1]
+    text = name
+    if tag is not None and (tag != ref.tracked_tag or ref.tag is not None):
+        text += f":{tag}"
+    if ref.digest is not None and digest is not None:
+        text += f"@{digest}"
+    elif ref.digest is not None:
+        text += f"@{ref.digest}"
+    return text
+
+
+def created_image_problem(created: Mapping[str, Any], image_id: str) -> str | None:
+    """Why the created container (its ``docker inspect``) is not running the image that was
+    pulled and gated (``image_id``), or ``None`` when it is. Creating by the user's tag lets
+    the daemon resolve the tag; this is the proof that what was checked is what runs."""
+    running = str(created.get("Image") or "")
+    if running and running == image_id:
+        return None
+    reference = (created.get("Config") or {}).get("Image")
+    return (
+        f"the new container runs image {running or 'unknown'} for {reference!r}, not the "
+        f"pulled and checked {image_id}: the tag moved in between"
+    )

@@ -13,6 +13,7 @@ it, because every monthly patch of the same image changes the revision.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from colibri.domain.model import Descriptor, Platform
@@ -37,6 +38,7 @@ _VARIANT_ALIASES: dict[str, dict[str, str | None]] = {
 }
 _OS_ALIASES = {"macos": "darwin"}
 ATTESTATION_ANNOTATION = "vnd.docker.reference.type"
+_COMPONENT_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def normalise_platform(platform: Platform) -> Platform:
@@ -59,10 +61,16 @@ def _normalise_arch(architecture: str, variant: str) -> tuple[str, str | None]:
 
 
 def parse_platform(text: str) -> Platform:
-    """Parse ``os/arch[/variant]`` (as given to ``docker pull --platform``)."""
+    """Parse ``os/arch[/variant]`` (as given to ``docker pull --platform``); each part is
+    letters, digits, ``_`` and ``-`` only, as containerd requires."""
     parts = text.strip().split("/")
     if len(parts) < 2 or len(parts) > 3 or not all(parts):
         raise ValueError(f"invalid platform {text!r}: expected os/architecture[/variant]")
+    for part in parts:
+        if not _COMPONENT_RE.fullmatch(part):
+            raise ValueError(
+                f"invalid platform {text!r}: {part!r} is not letters, digits, '_' and '-'"
+            )
     variant = parts[2] if len(parts) == 3 else None
     return normalise_platform(Platform(parts[0], parts[1], variant))
 

@@ -6,10 +6,20 @@ Opt-in labels (any one is enough):
 - ``io.containers.autoupdate=registry`` (podman; ``image`` is podman's older alias)
 - ``com.centurylinklabs.watchtower.enable=true`` (watchtower)
 
-``colibri.enable=false`` always excludes, even a container named on the command line or
-selected by ``--all``; ``com.centurylinklabs.watchtower.enable=false`` excludes likewise, since
-it says the owner does not want the container touched. A label with a value that is neither
-true nor false is treated as "not opted in" and reported, never guessed.
+Explicit opt-outs exclude always, even a container named on the command line or selected by
+``--all``: ``colibri.enable=false``, ``com.centurylinklabs.watchtower.enable=false`` and
+``io.containers.autoupdate=disabled`` (podman's ``local`` policy, "update from local images
+only", excludes likewise: it never asks for a registry's image). Colibri's own label decides
+when it is readable.
+
+Values are read as the tool that defines the label reads them: podman's policy exactly
+(``Registry`` is not a policy), a boolean as ``true``/``false`` (and 1/0, yes/no, on/off). A
+value that cannot be read is never guessed: the container is not updated and its check is an
+``error`` saying what is wrong, in podman's words for podman's label.
+
+Containers another system runs (:mod:`colibri.domain.orchestrated`) are skipped with the
+reason whatever their labels say. A ``colibri.probe`` that cannot work
+(:func:`colibri.domain.probing.probe_problem`) makes the check an ``error`` too.
 """
 
 from __future__ import annotations
@@ -19,12 +29,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from colibri.domain.model import Container
+from colibri.domain.orchestrated import orchestrated_by
+from colibri.domain.probing import probe_problem
 from colibri.domain.transient import replaced_by
 from colibri.domain.versions import TagRules, VersionPolicy
 from colibri.errors import ConfigError
 
 __all__ = [
     "ENABLE_LABEL",
+    "LabelVerdict",
     "OptIn",
     "Selection",
     "opt_in",
@@ -36,7 +49,13 @@ __all__ = [
 ENABLE_LABEL = "colibri.enable"
 PODMAN_LABEL = "io.containers.autoupdate"
 WATCHTOWER_LABEL = "com.centurylinklabs.watchtower.enable"
-_PODMAN_REGISTRY_POLICIES = frozenset({"registry", "image"})
+#: podman's auto-update policies (libpod's ``supportedPolicies``) and what each means here.
+_PODMAN_POLICIES = {
+    "disabled": "disabled",
+    "image": "enabled",
+    "registry": "enabled",
+    "local": "local",
+}
 POLICY_LABEL = "colibri.policy"
 INCLUDE_TAGS_LABEL = "colibri.include-tags"
 EXCLUDE_TAGS_LABEL = "colibri.exclude-tags"
@@ -52,6 +71,17 @@ class OptIn(StrEnum):
     ENABLED = "enabled"
     DISABLED = "disabled"
     UNSET = "unset"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelVerdict:
+    """The opt-in state; ``reason`` says why for ``DISABLED`` and ``INVALID``; ``warnings``
+    are labels that could not be read but did not decide."""
+
+    state: OptIn
+    reason: str = ""
+    warnings: tuple[str, ...] = ()
 
 
 def parse_bool(value: str) -> bool | None:
@@ -64,42 +94,71 @@ def parse_bool(value: str) -> bool | None:
     return None
 
 
-def opt_in(labels: Mapping[str, str]) -> tuple[OptIn, list[str]]:
-    """The container's opt-in state and warnings about labels that could not be read.
-
-    Colibri's own label decides when it is readable; otherwise a watchtower opt-out excludes,
-    and any compatible opt-in enables.
-    """
-    warnings: list[str] = []
-    own = _read_bool(labels, ENABLE_LABEL, warnings)
-    if own is not None:
-        return (OptIn.ENABLED if own else OptIn.DISABLED), warnings
-    watchtower = _read_bool(labels, WATCHTOWER_LABEL, warnings)
+def opt_in(labels: Mapping[str, str]) -> LabelVerdict:
+    """The container's opt-in state, as the module docstring says."""
+    others = [
+        problem for problem in (_watchtower_problem(labels), _podman_problem(labels)) if problem
+    ]
+    if ENABLE_LABEL in labels:
+        own = parse_bool(labels[ENABLE_LABEL])
+        if own is None:
+            return LabelVerdict(OptIn.INVALID, _not_boolean(labels, ENABLE_LABEL))
+        if own:
+            return LabelVerdict(OptIn.ENABLED, warnings=tuple(others))
+        return LabelVerdict(OptIn.DISABLED, f"excluded by label ({ENABLE_LABEL}=false)")
+    watchtower = (
+        parse_bool(labels.get(WATCHTOWER_LABEL, "")) if WATCHTOWER_LABEL in labels else None
+    )
+    podman = _PODMAN_POLICIES.get(labels[PODMAN_LABEL]) if labels.get(PODMAN_LABEL) else None
     if watchtower is False:
-        return OptIn.DISABLED, warnings
-    podman = labels.get(PODMAN_LABEL, "").strip().lower() in _PODMAN_REGISTRY_POLICIES
-    if watchtower or podman:
-        return OptIn.ENABLED, warnings
-    return OptIn.UNSET, warnings
+        return LabelVerdict(OptIn.DISABLED, f"excluded by label ({WATCHTOWER_LABEL}=false)")
+    if podman in {"disabled", "local"}:
+        how = "" if podman == "disabled" else ": podman updates it from local images only"
+        return LabelVerdict(OptIn.DISABLED, f"excluded by label ({PODMAN_LABEL}={podman}{how})")
+    if others:
+        return LabelVerdict(OptIn.INVALID, "; ".join(others))
+    if watchtower or podman == "enabled":
+        return LabelVerdict(OptIn.ENABLED)
+    return LabelVerdict(OptIn.UNSET)
 
 
-def _read_bool(labels: Mapping[str, str], label: str, warnings: list[str]) -> bool | None:
-    if label not in labels:
+def _watchtower_problem(labels: Mapping[str, str]) -> str | None:
+    if WATCHTOWER_LABEL in labels and parse_bool(labels[WATCHTOWER_LABEL]) is None:
+        return _not_boolean(labels, WATCHTOWER_LABEL)
+    return None
+
+
+def _podman_problem(labels: Mapping[str, str]) -> str | None:
+    """podman's own message for a policy it does not know (an empty value is its default)."""
+    value = labels.get(PODMAN_LABEL)
+    if not value or value in _PODMAN_POLICIES:
         return None
-    value = parse_bool(labels[label])
-    if value is None:
-        warnings.append(f"label {label}={labels[label]!r} is not true or false; ignored")
-    return value
+    valid = " ".join(f'"{name}"' for name in sorted(_PODMAN_POLICIES))
+    return (
+        f"label {PODMAN_LABEL}: invalid auto-update policy {_go_quote(value)}: "
+        f"valid policies are [{valid}]"
+    )
+
+
+def _go_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _not_boolean(labels: Mapping[str, str], label: str) -> str:
+    return f"label {label}={labels[label]!r} is not true or false"
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The containers to act on, and what was asked for but not selected (with why)."""
+    """The containers to act on, and what was asked for but not selected (with why):
+    ``excluded`` are skipped (opted out, orchestrated, temporary copies), ``invalid`` have a
+    label that cannot be read (their check is an error)."""
 
     containers: tuple[Container, ...]
     excluded: Mapping[str, str] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    invalid: tuple[tuple[Container, str], ...] = ()
 
 
 def select_containers(
@@ -113,8 +172,9 @@ def select_containers(
 
     Names on the command line select those containers (by name or ID prefix, any state);
     ``all_running`` selects every running container; otherwise the opted-in ones (running only
-    unless ``include_stopped``). Explicit opt-outs win in every case, and the copies an update
-    makes for a moment (:mod:`colibri.domain.transient`) are never selected.
+    unless ``include_stopped``). Explicit opt-outs win in every case; the copies an update
+    makes for a moment (:mod:`colibri.domain.transient`) and orchestrated containers are never
+    selected, and containers with an unreadable opt-in label go to ``invalid``.
     """
     pool = list(containers)
     chosen, missing = _by_names(pool, names) if names else (_by_flags(pool, all_running), [])
@@ -125,24 +185,35 @@ def select_containers(
     selected: list[Container] = []
     excluded: dict[str, str] = {}
     warnings: list[str] = []
+    invalid: list[tuple[Container, str]] = []
     for container in chosen:
         original = replaced_by(container.name)
         if original is not None:
             excluded[container.name] = f"a temporary copy made while updating {original}"
             continue
-        state, notes = opt_in(container.labels)
-        warnings.extend(f"{container.name}: {note}" for note in notes)
-        if state is OptIn.DISABLED:
-            excluded[container.name] = "excluded by label (enable=false)"
+        verdict = opt_in(container.labels)
+        warnings.extend(f"{container.name}: {note}; ignored" for note in verdict.warnings)
+        orchestrated = orchestrated_by(container.labels)
+        if verdict.state is OptIn.DISABLED:
+            excluded[container.name] = verdict.reason
+        elif orchestrated is not None:
+            excluded[container.name] = orchestrated
+        elif verdict.state is OptIn.INVALID:
+            invalid.append((container, verdict.reason))
+        elif (problem := probe_problem(container.labels, container.network_mode)) is not None:
+            invalid.append((container, problem))
         else:
             selected.append(container)
-    return Selection(tuple(selected), excluded, tuple(missing), tuple(warnings))
+    return Selection(tuple(selected), excluded, tuple(missing), tuple(warnings), tuple(invalid))
 
 
 def _by_flags(pool: list[Container], all_running: bool) -> list[Container]:
+    """``--all``: every running container; otherwise the opted-in ones and, to report them,
+    those whose opt-in label cannot be read."""
     if all_running:
         return [c for c in pool if c.running]
-    return [c for c in pool if opt_in(c.labels)[0] is OptIn.ENABLED]
+    wanted = {OptIn.ENABLED, OptIn.INVALID}
+    return [c for c in pool if opt_in(c.labels).state in wanted]
 
 
 def _by_names(pool: list[Container], names: Sequence[str]) -> tuple[list[Container], list[str]]:

@@ -8,7 +8,7 @@ digest is what runs.
 The grammar (from distribution/reference)::
 
     reference  := name [ ":" tag ] [ "@" digest ]
-    name       := [domain "/"] path            (at most 255 characters)
+    name       := [domain "/"] path            (the path at most 255 characters)
     domain     := host [":" port]               host: DNS name, IPv4 or "[" IPv6 "]"
     path       := component ("/" component)*    component: [a-z0-9]+ ([_.]|__|-+ [a-z0-9]+)*
     tag        := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
@@ -16,10 +16,12 @@ The grammar (from distribution/reference)::
                                                 hex: at least 32 characters
 
 Three rules come from the code around the grammar rather than the grammar itself, as Docker
-applies them: the 255-character limit counts the *normalised* name (``docker.io/library/...``);
-a digest of a registered algorithm must have that algorithm's exact length in lowercase hex
-(``sha256`` 64, ``sha384`` 96, ``sha512`` 128; go-digest), other algorithms only the grammar;
-and a bare 64-hex string is an image ID, never a repository name.
+applies them: the 255-character limit counts the *normalised* path (``library/...``) and not
+the domain (``example.com/`` followed by 255 characters is valid); a digest must be of a
+registered algorithm and have its exact length in lowercase hex (``sha256`` 64, ``sha384`` 96,
+``sha512`` 128; go-digest), any other algorithm is refused although the grammar admits it;
+and a bare 64-hex string is an image ID, never a repository name. :meth:`ImageRef.with_tag`
+and :meth:`ImageRef.with_digest` check what they are given by the same rules.
 """
 
 from __future__ import annotations
@@ -128,16 +130,20 @@ class ImageRef:
         return None if self.digest is not None else DEFAULT_TAG
 
     def with_tag(self, tag: str) -> ImageRef:
-        """The same repository at another tag, without digest."""
+        """The same repository at another tag, without digest (``BadReference`` when ``tag``
+        is not a tag)."""
+        if not _TAG_RE.fullmatch(tag):
+            raise BadReference(f"invalid tag {tag!r} for {self.name}")
         return ImageRef(self.domain, self.path, tag, None)
 
     def with_digest(self, digest: str) -> ImageRef:
-        """The same repository at a digest, keeping the tag for display."""
-        return ImageRef(self.domain, self.path, self.tag, digest)
+        """The same repository at a digest, keeping the tag for display (``BadReference``
+        when ``digest`` is not a valid digest)."""
+        return ImageRef(self.domain, self.path, self.tag, _checked_digest(digest, self.name))
 
     def by_digest(self, digest: str) -> ImageRef:
         """The same repository at a digest only (what is pulled)."""
-        return ImageRef(self.domain, self.path, None, digest)
+        return ImageRef(self.domain, self.path, None, _checked_digest(digest, self.name))
 
     def __str__(self) -> str:
         text = self.name
@@ -179,8 +185,10 @@ def parse_reference(text: str) -> ImageRef:
     remainder, digest = _split_digest(text)
     name, tag = _split_tag(remainder, text)
     domain, path = _split_domain(name, text)
-    if len(domain) + 1 + len(path) > NAME_MAX:
-        raise BadReference(f"invalid reference {text!r}: name longer than {NAME_MAX} characters")
+    if len(path) > NAME_MAX:
+        raise BadReference(
+            f"invalid reference {text!r}: repository path longer than {NAME_MAX} characters"
+        )
     return ImageRef(domain=domain, path=path, tag=tag, digest=digest)
 
 
@@ -189,17 +197,30 @@ def _split_digest(text: str) -> tuple[str, str | None]:
     if not at:
         return text, None
     if not _DIGEST_RE.fullmatch(digest) or not _digest_length_ok(digest):
-        raise BadReference(f"invalid reference {text!r}: malformed digest {digest!r}")
+        raise BadReference(
+            f"invalid reference {text!r}: malformed digest {digest!r} "
+            f"(algorithms: {', '.join(_DIGEST_HEX_LENGTHS)})"
+        )
     return name, digest
 
 
 def _digest_length_ok(digest: str) -> bool:
-    """A registered algorithm's digest is its exact length in lowercase hex (go-digest)."""
+    """A digest is of a registered algorithm, its exact length in lowercase hex (go-digest)."""
     algorithm, _, encoded = digest.partition(":")
     expected = _DIGEST_HEX_LENGTHS.get(algorithm)
     if expected is None:
-        return True
+        return False
     return len(encoded) == expected and _LOWER_HEX_RE.fullmatch(encoded) is not None
+
+
+def _checked_digest(digest: str, name: str) -> str:
+    if not _DIGEST_RE.fullmatch(digest) or not _digest_length_ok(digest):
+        algorithms = ", ".join(_DIGEST_HEX_LENGTHS)
+        raise BadReference(
+            f"invalid digest {digest!r} for {name}: expected <algorithm>:<lowercase hex> "
+            f"of {algorithms}"
+        )
+    return digest
 
 
 def _split_tag(remainder: str, text: str) -> tuple[str, str | None]:

@@ -6,7 +6,9 @@ in one environment. What the user chooses is an :class:`AutoUpdateConfig`:
 * a :class:`Schedule`: ``daily`` and ``weekly`` are the cron expressions in
   :data:`DEFAULT_CRONS` (shown to the user as they are), ``custom`` is the user's own; each is
   read in an IANA time zone (``UTC`` by default);
-* the vulnerability ``criteria`` level and the :class:`GateOptions` around it;
+* the vulnerability ``criteria`` (:class:`SettingCriteria`): ``inherit`` (the global
+  ``COLIBRI_CRITERIA``, the default), ``never`` (never scan this container, whatever the global
+  criteria), or a level; and the :class:`GateOptions` around it;
 * the :class:`UpdatePolicy`: follow the tag's digest (default) or move to newer version tags;
 * whether to ``notify``.
 
@@ -42,6 +44,7 @@ __all__ = [
     "NewAutoUpdate",
     "Schedule",
     "ScheduleType",
+    "SettingCriteria",
     "UpdatePolicy",
     "check_container_name",
     "check_timezone",
@@ -59,10 +62,29 @@ class ScheduleType(StrEnum):
     CUSTOM = "custom"
 
 
-#: The cron expressions ``daily`` and ``weekly`` stand for: 04:00, and 04:00 on Mondays.
+#: The cron expressions ``daily`` and ``weekly`` stand for: 03:00, and 03:00 on Mondays.
 DEFAULT_CRONS: Mapping[ScheduleType, str] = MappingProxyType(
-    {ScheduleType.DAILY: "0 4 * * *", ScheduleType.WEEKLY: "0 4 * * 1"}
+    {ScheduleType.DAILY: "0 3 * * *", ScheduleType.WEEKLY: "0 3 * * 1"}
 )
+
+
+class SettingCriteria(StrEnum):
+    """A setting's vulnerability criteria: ``inherit`` keeps the global policy
+    (``COLIBRI_CRITERIA``); ``never`` never scans this container, even when a global criteria
+    is set; a level blocks on findings that severe or worse."""
+
+    INHERIT = "inherit"
+    NEVER = "never"
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def level(self) -> Level | None:
+        """The gate level this setting imposes; ``None`` for ``inherit``."""
+        return None if self is SettingCriteria.INHERIT else Level(self.value)
+
 
 #: Run outcomes that count as a failure of the setting (``blocked`` is a decision, not one).
 FAILED_STATUSES = frozenset({RunStatus.FAILED, RunStatus.ROLLED_BACK})
@@ -143,7 +165,7 @@ class Schedule:
         if not cron:
             cron = DEFAULT_CRONS.get(kind)
         if cron is None:
-            raise Invalid("cron", "a custom schedule needs a cron expression, as in '0 4 * * *'")
+            raise Invalid("cron", "a custom schedule needs a cron expression, as in '0 3 * * *'")
         return cls(kind, cron, timezone or DEFAULT_TIMEZONE)
 
     @property
@@ -207,22 +229,25 @@ class GateOptions:
 
 @dataclass(frozen=True, slots=True)
 class AutoUpdateConfig:
-    """What the user chooses for one container (defaults: daily, digest, no scan, notify)."""
+    """What the user chooses for one container (defaults: daily, digest, the global criteria,
+    notify)."""
 
     schedule: Schedule = Schedule(ScheduleType.DAILY, DEFAULT_CRONS[ScheduleType.DAILY])
     enabled: bool = True
-    criteria: Level = Level.NEVER
+    criteria: SettingCriteria = SettingCriteria.INHERIT
     gate: GateOptions = GateOptions()
     policy: UpdatePolicy = UpdatePolicy.DIGEST
     notify: bool = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "criteria", parse_choice(Level, self.criteria, "criteria"))
+        criteria = parse_choice(SettingCriteria, self.criteria, "vulnerability_criteria")
+        object.__setattr__(self, "criteria", criteria)
         object.__setattr__(self, "policy", parse_choice(UpdatePolicy, self.policy, "policy"))
 
-    def gate_criteria(self) -> Criteria:
-        """The ``Criteria`` the gate applies for this setting."""
-        return self.gate.criteria(self.criteria)
+    def gate_criteria(self, inherited: Level = Level.NEVER) -> Criteria:
+        """The ``Criteria`` the gate applies for this setting, ``inherited`` standing for the
+        global level."""
+        return self.gate.criteria(self.criteria.level or inherited)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from enum import StrEnum
 from colibri.domain.invalid import Invalid, check_aware, parse_choice
 
 __all__ = [
+    "CHOSEN_PREFIX",
     "SECRET_PREFIX",
     "ApiToken",
     "IssuedToken",
@@ -132,8 +133,16 @@ def secret_matches(presented: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_secret(presented), stored_hash)
 
 
-def display_prefix(secret: str) -> str:
-    """The non-secret start of a secret that identifies it to people (``colibri_AbCd1234``)."""
+#: What a secret someone chose (``COLIBRI_ADMIN_TOKEN``) shows instead of its start: for a
+#: chosen secret, even a few characters narrow the search.
+CHOSEN_PREFIX = "(preset)"
+
+
+def display_prefix(secret: str, *, chosen: bool = False) -> str:
+    """The non-secret start of a secret that identifies it to people (``colibri_AbCd1234``);
+    :data:`CHOSEN_PREFIX` for a ``chosen`` one (not random, so its start may help guess it)."""
+    if chosen:
+        return CHOSEN_PREFIX
     start = len(SECRET_PREFIX) if secret.startswith(SECRET_PREFIX) else 0
     return secret[: start + _SHOWN_CHARACTERS]
 

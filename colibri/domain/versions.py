@@ -2,8 +2,8 @@
 
 A tag is read as ``prefix`` + numeric ``core`` + ``suffix``: ``v1.2.3`` is ``v`` + ``1.2.3``,
 ``17.11-alpine`` is ``17.11`` + ``-alpine``, ``v8.9.0-ls101`` is ``v`` + ``8.9.0`` + ``-ls101``.
-The core is 1-4 dot-separated integers (leading zeros allowed, so CalVer ``2025.04.0`` works);
-a tag without one, or with five or more, is not a version and is never offered.
+The core is 1-4 dot-separated integers (leading zeros allowed, so CalVer ``2025.04.0`` works); a
+tag without one, or with five or more, is not a version and is never offered.
 
 A recognised pre-release marker in the suffix (``alpha``, ``beta``, ``rc``, ``pre``, ``dev``,
 ``nightly``: any case, with or without a separator and a number, as in ``rc1``, ``-RC.2``,
@@ -24,10 +24,23 @@ A candidate must:
 * be strictly greater than the current tag.
 
 Versions compare by core (as integers, component by component; a shorter core that is a prefix
-of a longer one sorts first), then a release above any pre-release of the same core
-(``dev`` < ``nightly`` < ``alpha`` < ``beta`` < ``pre`` < ``rc``, then the marker's number), then
-the variant's numbers. Tags of equal value (``2025.04.0`` and ``2025.4.0``) are ordered by the
-tag text, only to keep listings stable; neither is "greater" than the other.
+of a longer one sorts first), then a release above any pre-release of the same core (``dev`` <
+``nightly`` < ``alpha`` < ``beta`` < ``pre`` < ``rc``, then the marker's number), then the
+variant's numbers. Tags of equal value (``2025.04.0`` and ``2025.4.0``) are ordered by the tag
+text, only to keep listings stable; neither is "greater" than the other.
+
+Versions come in families that never mix: a calendar version (CalVer: a year first, as
+``2025.04.0``, or a two-digit year and a zero-padded month, as ``20.04.1``) is never offered to
+a container on a tag without either (``5.1.4`` does not move to ``20.04.1``). The reverse needs
+no rule: ``24.10`` may follow ``24.04``.
+
+Some tags have numbers that are not versions, and are not read as versions:
+
+* a number glued to hex letters (``0a1b2c3``, a 40-hex commit, ``01aecc``): a commit or a
+  hash, when the glued run has two hex letters or more (``1.1.1w`` or ``2.0.0b1`` are still
+  versions);
+* a number glued to an architecture name (``stable_arm64``, ``linux-amd64``, ``x86_64``);
+* anything outside the tag grammar (``01aecc#v2.1.0``).
 
 When the current tag is moving (``latest``), an artifact tag or not a version, there is no
 discovery: the digest of the tag is tracked instead (T9).
@@ -38,7 +51,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeAlias
 
@@ -97,6 +110,12 @@ _PRERELEASE_RE = re.compile(
     re.IGNORECASE,
 )
 _DIGITS_RE = re.compile(r"[0-9]+")
+_TAG_GRAMMAR_RE = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
+_GLUED_RUN_RE = re.compile(r"[0-9A-Za-z]+")
+_HEX_RUN_RE = re.compile(r"[0-9a-fA-F]+")
+_ARCH_WORD_RE = re.compile(r"(?:arm|amd|aarch|x86_|ppc|riscv|mips|s390x|loong|win)$", re.I)
+_YEAR_FIRST = range(1900, 3000)
+_PADDED_MONTH_RE = re.compile(r"0[1-9]")
 _ARTIFACT_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*-[0-9a-fA-F]{32,}(?:\.(?:sig|att|sbom))?")
 
 #: A version's value: core, then release stage (release or marker rank), then variant numbers.
@@ -149,7 +168,8 @@ class VersionTag:
     """A tag read as a version. Build it with :func:`parse_tag`.
 
     ``template`` is the variant suffix (pre-release marker removed) with each digit run
-    replaced by ``#``; ``variant_numbers`` are those digit runs as integers.
+    replaced by ``#``; ``variant_numbers`` are those digit runs as integers; ``calendar`` says
+    whether it is a calendar version (module docstring).
     """
 
     tag: str
@@ -158,6 +178,7 @@ class VersionTag:
     template: str
     variant_numbers: tuple[int, ...] = ()
     prerelease: Prerelease | None = None
+    calendar: bool = field(default=False, compare=False)
 
     @property
     def is_prerelease(self) -> bool:
@@ -208,9 +229,10 @@ class TagRules:
 
 
 def parse_tag(tag: str) -> VersionTag | None:
-    """Read ``tag`` as a version; ``None`` when it has no numeric core of 1-4 components."""
-    match = _TAG_RE.fullmatch(tag)
-    if match is None:
+    """Read ``tag`` as a version; ``None`` when it has no numeric core of 1-4 components or
+    its numbers are not a version's (see the module docstring)."""
+    match = _TAG_RE.fullmatch(tag) if _TAG_GRAMMAR_RE.fullmatch(tag) else None
+    if match is None or not _numbers_are_a_version(tag, match):
         return None
     variant, prerelease = _split_prerelease(match["suffix"])
     return VersionTag(
@@ -220,7 +242,34 @@ def parse_tag(tag: str) -> VersionTag | None:
         template=_DIGITS_RE.sub("#", variant),
         variant_numbers=tuple(int(digits) for digits in _DIGITS_RE.findall(variant)),
         prerelease=prerelease,
+        calendar=_calendar(match["core"]),
     )
+
+
+def _calendar(core: str) -> bool:
+    """A year first (``2025.4.0``), or a two-digit year and a zero-padded month
+    (``20.04.1``)."""
+    parts = core.split(".")
+    if int(parts[0]) in _YEAR_FIRST and len(parts[0]) == 4:
+        return True
+    return (
+        len(parts) > 1 and len(parts[0]) == 2 and _PADDED_MONTH_RE.fullmatch(parts[1]) is not None
+    )
+
+
+def _numbers_are_a_version(tag: str, match: re.Match[str]) -> bool:
+    """Not a hash (digits glued to two hex letters or more), not an architecture name."""
+    if _ARCH_WORD_RE.search(match["prefix"]):
+        return False
+    start, end = match.span("core")
+    for run in _GLUED_RUN_RE.finditer(tag):
+        if run.end() <= start or run.start() >= end:
+            continue
+        text = run.group()
+        letters = sum(not char.isdigit() for char in text)
+        if letters >= 2 and _HEX_RUN_RE.fullmatch(text):
+            return False
+    return True
 
 
 def is_artifact_tag(tag: str) -> bool:
@@ -261,6 +310,8 @@ def _acceptable(version: VersionTag, base: VersionTag, rules: TagRules) -> bool:
     if is_artifact_tag(version.tag) or not rules.admits(version.tag):
         return False
     if version.line != base.line or (version.is_prerelease and not rules.prereleases):
+        return False
+    if version.calendar and not base.calendar:
         return False
     if rules.same_length and len(version.core) != len(base.core):
         return False

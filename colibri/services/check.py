@@ -118,6 +118,8 @@ class CheckService:
             include_stopped=request.include_stopped,
         )
         results = self.check_containers(selection.containers, progress)
+        results.extend(_failed(c, ConfigError(why)) for c, why in selection.invalid)
+        results.sort(key=lambda result: (result.container, result.container_id))
         return CheckReport(
             results=tuple(results),
             excluded=selection.excluded,

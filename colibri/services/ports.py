@@ -11,13 +11,23 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from colibri.domain.activity import ActivityEvent
     from colibri.domain.environments import Environment
     from colibri.domain.gate_policy import GateOverrides
     from colibri.domain.journal import RunStatus
     from colibri.domain.model import CheckStatus
     from colibri.domain.ports import Engine, Gate
 
-__all__ = ["EngineFactory", "GateFactory", "Metrics", "RegistryCounters", "UrlValidator"]
+__all__ = [
+    "Activity",
+    "EngineFactory",
+    "GateFactory",
+    "Metrics",
+    "RegistryCounters",
+    "UrlValidator",
+]
 
 
 class EngineFactory(Protocol):
@@ -81,4 +91,23 @@ class RegistryCounters(Protocol):
     @property
     def retries(self) -> int:
         """Requests sent again after a 429, a 5xx or a network failure."""
+        ...
+
+
+class Activity(Protocol):
+    """The numbered events of update runs (``colibri.store.events.SqlActivity``)."""
+
+    def after(
+        self, after_id: int, *, run_id: str | None = None, limit: int = 500
+    ) -> list[ActivityEvent]:
+        """Events with an id above ``after_id`` (of one run when ``run_id`` is given), oldest
+        first, at most ``limit``."""
+        ...
+
+    def last_id(self) -> int:
+        """The id of the newest event, 0 when there is none."""
+        ...
+
+    def forget_before(self, before: datetime) -> int:
+        """Delete events older than ``before``; how many."""
         ...

@@ -12,7 +12,10 @@ UTC. Daylight saving time, decided here once for the scheduler and the API alike
 
 ``next_run`` is always "the first time strictly after": the scheduler asks it with ``now``
 when it claims a run, so slots missed while no scheduler ran collapse into the one run it is
-starting. croniter is imported on first use (``colibri check`` never needs it).
+starting. croniter is imported on first use (``colibri check`` never needs it), and is
+handed the expression as :func:`colibri.domain.cron.cron_rule` spells it, so that the dates
+are the ones the cron rules in that module give (Sunday as ``7``, "or" between the day fields
+only when both restrict).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from colibri.domain.cron import check_cron
+from colibri.domain.cron import check_cron, cron_rule
 from colibri.domain.invalid import Invalid, check_aware
 from colibri.domain.settings import Schedule, check_timezone
 
@@ -79,7 +82,8 @@ def describe_cron(expression: str, timezone: str, now: datetime) -> tuple[str, l
         raise Invalid("cron", f"{cron!r} never matches a date (as 31 February would)")
     options = Options()
     options.use_24hour_time_format = True
-    return str(ExpressionDescriptor(cron, options).get_description()), runs
+    described = ExpressionDescriptor(cron_rule(cron).expression, options)
+    return str(described.get_description()), runs
 
 
 def failure_backoff(consecutive_failures: int) -> timedelta:
@@ -95,7 +99,8 @@ def _wall_clock_runs(cron: str, zone: ZoneInfo, after: datetime) -> Iterator[dat
     in a gap or an overlap as the module docstring says: ``fold=0``)."""
     from croniter import CroniterBadDateError, croniter
 
-    times = croniter(cron, _wall_clock_start(zone, after))
+    rule = cron_rule(cron)
+    times = croniter(rule.expression, _wall_clock_start(zone, after), day_or=rule.day_or)
     while True:
         try:
             wall: datetime = times.get_next(datetime)

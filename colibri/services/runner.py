@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from threading import Lock
 
 from colibri.domain.container_status import ContainerStatus
-from colibri.domain.criteria import Level, OnFailure, UnknownAs
+from colibri.domain.criteria import OnFailure, UnknownAs
 from colibri.domain.environments import Environment
 from colibri.domain.gate_policy import GateOverrides
 from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, NewRun, RunStatus, Step
@@ -83,12 +83,13 @@ _SKIPPED_CHECKS = {
 
 def setting_overrides(config: AutoUpdateConfig) -> GateOverrides:
     """The gate choices of a setting that differ from the defaults; the rest keeps the
-    global policy (``COLIBRI_CRITERIA``…). So ``criteria: never`` means "as configured
-    globally", and a setting can ask for more than the global policy (a scan, a signature)
-    or choose how a scan is judged; a container's labels still apply on top."""
+    global policy (``COLIBRI_CRITERIA``…). ``criteria: inherit`` keeps the global level,
+    ``never`` turns the scan off for this container; a setting can ask for more than the
+    global policy (a scan, a signature) or choose how a scan is judged; a container's labels
+    still apply on top."""
     gate = config.gate
     return GateOverrides(
-        level=None if config.criteria is Level.NEVER else config.criteria,
+        level=config.criteria.level,
         only_fixable=True if gate.only_fixable else None,
         not_worse_than_running=True if gate.not_worse_than_running else None,
         unknown_as=None if gate.unknown_as is UnknownAs.CRITICAL else gate.unknown_as,

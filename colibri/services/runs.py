@@ -7,9 +7,15 @@ worker threads, so the caller gets an id to follow before the check has even sta
 of a container that is already being updated (by the scheduler, another request, or another
 process) ends ``skipped``.
 
-:meth:`RunService.follow` turns the journal into progress events for server-sent events: it
-polls the run and yields each new step and log line as it is written, then one final event
-with the outcome, and ends. It only reads, so any number of clients may follow one run.
+:meth:`RunService.follow` gives a run's progress for server-sent events: it polls the
+numbered events the journal writes with each row (:mod:`colibri.domain.activity`) and yields
+``started``, each ``step`` and ``log`` line as it is written, then ``finished`` with the
+outcome, and ends. Every event carries its ``id``: a client that reconnects names the last
+one it saw and gets exactly what it missed. :meth:`RunService.follow_all` is the same feed for
+every run, endless, for dashboards. Both only read, so any number of clients may follow.
+:meth:`RunService.watch` and :meth:`RunService.watch_all` are the same feeds with a
+:class:`Pause` where they would wait, for the API to wait on its event loop instead of in a
+thread.
 
 On shutdown :meth:`RunService.drain` stops taking runs and waits a bounded time for the
 running ones; a run still going then is left to the journal and ``colibri recover`` (which
@@ -25,22 +31,35 @@ import secrets
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from colibri.domain.journal import NewRun, RunRecord, RunStatus, StepRecord
+from colibri.domain.activity import ActivityKind
+from colibri.domain.journal import NewRun, RunRecord, RunStatus
 from colibri.domain.ports import AutoUpdates, Clock, Environments, Journal
 from colibri.errors import ColibriError, StoreError
 from colibri.services.paging import check_page
+from colibri.services.ports import Activity
 from colibri.services.runner import SettingRunner
 
-__all__ = ["RunService"]
+__all__ = ["Pause", "RunService"]
 
 log = logging.getLogger(__name__)
 
 TRIGGER = "api"
 _UNKNOWN_RUN = "unknown run id"  # what SqlJournal.get_run says of an id it does not have
 _MAX_RUN_ID = 64
+
+
+Event = dict[str, Any]
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Where a follower waits ``seconds`` before it looks again."""
+
+    seconds: float
 
 
 class RunService:
@@ -54,9 +73,11 @@ class RunService:
         environments: Environments,
         clock: Clock,
         *,
+        activity: Activity,
         workers: int = 4,
     ) -> None:
         self.journal = journal
+        self.activity = activity
         self.runner = runner
         self.auto_updates = auto_updates
         self.environments = environments
@@ -119,24 +140,77 @@ class RunService:
                 return None
             raise
 
-    def follow(self, run_id: str, poll: float = 0.5) -> Iterator[dict[str, Any]]:
-        """Progress events of a run until it finishes (nothing for an unknown id):
-        ``{"event": "step", "seq", "step", "at"}`` per journal step, ``{"event": "log",
-        "at", "level", "message"}`` per log line, then ``{"event": "finished", "status",
-        "reason", "finished_at", "downtime_ms", "new_digest"}``. Polls every ``poll``
-        seconds; a run that is already finished yields its whole story at once."""
-        steps_seen = logs_seen = 0
+    def follow(self, run_id: str, after: int = 0, poll: float = 0.5) -> Iterator[dict[str, Any]]:
+        """Progress events of a run after event id ``after`` until it finishes (nothing for
+        an unknown id). Each has ``id``, ``event``, ``run_id``, ``environment``,
+        ``container``, ``at`` and its own fields: ``started`` (``trigger``, ``dry_run``,
+        ``image``), ``step`` (``seq``, ``step``), ``log`` (``level``, ``message``), then
+        ``finished`` (``status``, ``reason``, ``finished_at``, ``downtime_ms``,
+        ``new_digest``). Polls every ``poll`` seconds; a finished run yields what is left of
+        its story at once (a run older than the event feed: its outcome alone, without id)."""
+        yield from self._paced(self.watch(run_id, after, poll))
+
+    def watch(self, run_id: str, after: int = 0, poll: float = 0.5) -> Iterator[Event | Pause]:
+        """:meth:`follow`'s events, with a :class:`Pause` where it would wait: each step of
+        the iterator is one short read, so an asynchronous caller can wait between them
+        without holding a thread."""
+        if self.get_run(run_id) is None:
+            return
         while True:
-            run = self.get_run(run_id)
+            run = self.get_run(run_id)  # read before the events: its end is written with them
+            events = self.activity.after(after, run_id=run_id)
+            for event in events:
+                yield event.as_message()
+                after = event.id
+                if event.kind is ActivityKind.FINISHED:
+                    return
+            if events:
+                continue
             if run is None:
                 return
-            yield from (_step_event(step) for step in run.steps[steps_seen:])
-            yield from (_log_event(line) for line in run.logs[logs_seen:])
-            steps_seen, logs_seen = len(run.steps), len(run.logs)
             if run.status is not RunStatus.RUNNING:
                 yield _finished_event(run)
                 return
-            self.clock.sleep(poll)
+            yield Pause(poll)
+
+    def follow_all(
+        self, after: int | None = None, poll: float = 1.0, heartbeat: float = 15.0
+    ) -> Iterator[dict[str, Any] | None]:
+        """Every run's events after id ``after`` (``None``: from now on), as :meth:`follow`
+        gives them, without end; ``None`` after ``heartbeat`` seconds without any, so that a
+        stream can show it is alive. Stops when the service drains."""
+        return self._paced(self.watch_all(after, poll, heartbeat))
+
+    def watch_all(
+        self, after: int | None = None, poll: float = 1.0, heartbeat: float = 15.0
+    ) -> Iterator[Event | Pause | None]:
+        """:meth:`follow_all`'s events, with a :class:`Pause` where it would wait (see
+        :meth:`watch`). "Now" is when it is called, not when it is first read."""
+        last = self.activity.last_id() if after is None else after
+        return self._feed(last, poll, heartbeat)
+
+    def _feed(self, last: int, poll: float, heartbeat: float) -> Iterator[Event | Pause | None]:
+        quiet = 0.0
+        while not self._closed:
+            events = self.activity.after(last)
+            for event in events:
+                yield event.as_message()
+                last = event.id
+            if events:
+                quiet = 0.0
+                continue
+            if quiet >= heartbeat:
+                yield None
+                quiet = 0.0
+            yield Pause(poll)
+            quiet += poll
+
+    def _paced(self, items: Iterator[_T | Pause]) -> Iterator[_T]:
+        for item in items:
+            if isinstance(item, Pause):
+                self.clock.sleep(item.seconds)
+            else:
+                yield item
 
     def drain(self, timeout: float) -> bool:
         """Take no more runs; wait up to ``timeout`` seconds for the running ones. ``True``
@@ -173,18 +247,13 @@ class RunService:
             log.warning("could not close run %s: %s (recovery will)", run_id, exc)
 
 
-def _step_event(step: StepRecord) -> dict[str, Any]:
-    return {"event": "step", "seq": step.seq, "step": step.step.value, "at": step.at.isoformat()}
-
-
-def _log_event(line: tuple[datetime, str, str]) -> dict[str, Any]:
-    at, level, message = line
-    return {"event": "log", "at": at.isoformat(), "level": level, "message": message}
-
-
 def _finished_event(run: RunRecord) -> dict[str, Any]:
+    """The outcome of a run the event feed has no end for (it predates the feed)."""
     return {
         "event": "finished",
+        "run_id": run.id,
+        "environment": run.environment,
+        "container": run.container_name,
         "status": run.status.value,
         "reason": run.reason,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,

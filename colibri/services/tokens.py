@@ -76,7 +76,9 @@ class TokenService:
         when given, else fresh), or ``None`` when tokens already exist."""
         new = NewApiToken(ADMIN_TOKEN_NAME, frozenset({Permission.ADMIN}))
         issued = self.api_tokens.create_first(new, secret=preset or None)
-        if issued is not None:
+        if issued is not None and preset:  # a chosen secret: not even its start is logged
+            log.warning("created the first API token %r from the preset secret", new.name)
+        elif issued is not None:
             log.warning("created the first API token %r (%s)", new.name, issued.token.prefix)
         elif preset and self.api_tokens.find_active(preset) is None:
             log.warning(

@@ -27,7 +27,6 @@ from typing import Any
 from sqlalchemy import Select, and_, case, delete, literal, select, true, update
 from sqlalchemy.orm import Session
 
-from colibri.domain.criteria import Level
 from colibri.domain.journal import RunStatus
 from colibri.domain.settings import (
     FAILED_STATUSES,
@@ -37,6 +36,7 @@ from colibri.domain.settings import (
     NewAutoUpdate,
     Schedule,
     ScheduleType,
+    SettingCriteria,
     UpdatePolicy,
 )
 from colibri.store.conflicts import StoreConflict, unique
@@ -184,7 +184,7 @@ def setting(row: Row) -> AutoUpdateSetting:
         config = AutoUpdateConfig(
             schedule=Schedule.of(kind, cron, row.timezone),
             enabled=row.enabled,
-            criteria=Level(row.criteria),
+            criteria=SettingCriteria(row.criteria),
             gate=GateOptions.from_dict(row.gate),
             policy=UpdatePolicy(row.policy),
             notify=row.notify,

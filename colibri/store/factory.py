@@ -13,6 +13,7 @@ from colibri.store.auto_updates import SqlAutoUpdates
 from colibri.store.container_statuses import SqlContainerStatuses
 from colibri.store.db import make_engine, make_session_factory
 from colibri.store.environments import SqlEnvironments
+from colibri.store.events import SqlActivity
 from colibri.store.journal import SqlJournal
 from colibri.store.migrate import upgrade, upgrade_engine
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
@@ -32,7 +33,8 @@ class Store:
     ``scans`` stores plain report documents; ``reports`` is the same table in terms of the
     domain's ``ScanReport``. The rest serve ``colibri serve``: environments, auto-update
     settings (and the scheduler's claims), API tokens and browser sessions, notification
-    targets and the notification de-duplication log, the last check of each container.
+    targets and the notification de-duplication log, the last check of each container, the
+    numbered events of runs (``activity``).
     """
 
     engine: Engine
@@ -47,6 +49,7 @@ class Store:
     notification_targets: SqlNotificationTargets
     notification_log: SqlNotificationLog
     container_statuses: SqlContainerStatuses
+    activity: SqlActivity
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -93,4 +96,5 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         notification_targets=SqlNotificationTargets(sessions, clock),
         notification_log=SqlNotificationLog(sessions, clock),
         container_statuses=SqlContainerStatuses(sessions, clock),
+        activity=SqlActivity(sessions, clock),
     )

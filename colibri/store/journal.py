@@ -1,7 +1,9 @@
 """``SqlJournal``: the update journal and the per-container locks in the database.
 
 Implements ``colibri.domain.ports.Journal``. Each method is one transaction that has committed
-when the method returns, so a step row is durable before the step's effect happens. Failures
+when the method returns, so a step row is durable before the step's effect happens. A run's
+start, steps, log lines and end also add, in the same transaction, a numbered event for live
+streams (:mod:`colibri.store.events`). Failures
 come out as ``StoreError`` naming the operation (``LockHeld`` for a lock held by someone else).
 """
 
@@ -17,12 +19,14 @@ from uuid import uuid4
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from colibri.domain.activity import ActivityKind
 from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
 from colibri.domain.ports import Clock
 from colibri.errors import StoreError
 from colibri.store import locks
 from colibri.store.db import reading, rowcount, writing
 from colibri.store.errors import translate
+from colibri.store.events import add_event
 from colibri.store.records import json_document, new_run_row, run_record
 from colibri.store.tables import RunLogRow, RunRow, RunStepRow
 
@@ -56,8 +60,11 @@ class SqlJournal:
         """Create a run in status ``running``; its id is ``run.run_id`` when the caller chose one
         (to lock before the row exists), else a fresh uuid4 in hex."""
         row = new_run_row(run.run_id or uuid4().hex, run, self._now())
+        started = {"trigger": run.trigger, "dry_run": run.dry_run, "image": run.image}
         with translate(f"start run for {run.container_name}"), writing(self._sessions) as s:
             s.add(row)
+            s.flush()
+            add_event(s, row, ActivityKind.STARTED, row.started_at, started)
         log.debug("run %s started for %s", row.id, run.container_name)
         return run_record(row)
 
@@ -69,17 +76,17 @@ class SqlJournal:
         """
         operation = f"record step {step} of run {run_id}"
         with translate(operation), writing(self._sessions) as s:
-            _require_run(s, run_id, operation)
+            run = _require_run(s, run_id, operation)
             last = s.scalar(select(func.max(RunStepRow.seq)).where(RunStepRow.run_id == run_id))
-            s.add(
-                RunStepRow(
-                    run_id=run_id,
-                    seq=(last or 0) + 1,
-                    step=Step(step).value,
-                    at=self._now(),
-                    data=json_document(data or {}, operation),
-                )
+            row = RunStepRow(
+                run_id=run_id,
+                seq=(last or 0) + 1,
+                step=Step(step).value,
+                at=self._now(),
+                data=json_document(data or {}, operation),
             )
+            s.add(row)
+            add_event(s, run, ActivityKind.STEP, row.at, {"seq": row.seq, "step": row.step})
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         """Set some of :data:`UPDATABLE_FIELDS` of a run."""
@@ -113,13 +120,17 @@ class SqlJournal:
             values["new_image_id"] = new_image_id
         with translate(operation), writing(self._sessions) as s:
             _update(s, run_id, values, operation)
+            run = s.get_one(RunRow, run_id, populate_existing=True)
+            add_event(s, run, ActivityKind.FINISHED, values["finished_at"], _outcome(run))
 
     def log(self, run_id: str, level: str, message: str) -> None:
         """Append a log line to the run."""
         operation = f"log to run {run_id}"
         with translate(operation), writing(self._sessions) as s:
-            _require_run(s, run_id, operation)
-            s.add(RunLogRow(run_id=run_id, at=self._now(), level=level, message=message))
+            run = _require_run(s, run_id, operation)
+            at = self._now()
+            s.add(RunLogRow(run_id=run_id, at=at, level=level, message=message))
+            add_event(s, run, ActivityKind.LOG, at, {"level": level, "message": message})
 
     def get_run(self, run_id: str) -> RunRecord:
         """One run with its steps (by ``seq``) and logs (in the order written)."""
@@ -190,6 +201,17 @@ class SqlJournal:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _outcome(run: RunRow) -> dict[str, object]:
+    """What the ``finished`` event of a run tells."""
+    return {
+        "status": run.status,
+        "reason": run.reason,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "downtime_ms": run.downtime_ms,
+        "new_digest": run.new_digest,
+    }
 
 
 def _require_run(session: Session, run_id: str, operation: str) -> RunRow:

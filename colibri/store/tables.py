@@ -37,10 +37,14 @@ from colibri.store.types import UtcDateTime
 
 __all__ = [
     "ApiTokenRow",
+    "AuditRow",
     "AutoUpdateSettingRow",
+    "BadDigestRow",
     "Base",
     "ContainerStatusRow",
     "EnvironmentRow",
+    "EventRow",
+    "LabelSlotRow",
     "LockRow",
     "NotificationLogRow",
     "NotificationTargetRow",
@@ -282,3 +286,73 @@ class ContainerStatusRow(Base):
     remote_digest: Mapped[str | None] = mapped_column(DIGEST)
     reason: Mapped[str] = mapped_column(Text)
     checked_at: Mapped[datetime]
+
+
+class EventRow(Base):
+    """One thing that happened to a run (started, a step, a log line, finished), numbered by
+    ``id`` across all runs: the id of server-sent events, from which a client resumes."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_run", "run_id", "id"),
+        Index("ix_events_at", "at"),
+        NEVER_REUSED,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    environment: Mapped[str] = mapped_column(NAME)
+    container: Mapped[str] = mapped_column(NAME)
+    data: Mapped[dict[str, Any]]
+
+
+class AuditRow(Base):
+    """One change made through the API: who (the token), when, what, before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), NEVER_REUSED)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(NAME)
+    action: Mapped[str] = mapped_column(String(32))
+    resource: Mapped[str] = mapped_column(String(32))
+    resource_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class BadDigestRow(Base):
+    """A digest whose update of one container failed or was rolled back: not tried again."""
+
+    __tablename__ = "bad_digests"
+
+    environment_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("environments.id", ondelete="CASCADE"), primary_key=True
+    )
+    container_name: Mapped[str] = mapped_column(NAME, primary_key=True)
+    digest: Mapped[str] = mapped_column(DIGEST, primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+
+
+class LabelSlotRow(Base):
+    """The schedule of a container its labels (or the default) drive, and its claimed slot."""
+
+    __tablename__ = "label_slots"
+
+    environment_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("environments.id", ondelete="CASCADE"), primary_key=True
+    )
+    container_name: Mapped[str] = mapped_column(NAME, primary_key=True)
+    cron: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64))
+    next_run_at: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    last_run_id: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[str | None] = mapped_column(String(32))

@@ -53,7 +53,7 @@ class SqlApiTokens(Repository):
         as ``COLIBRI_ADMIN_TOKEN`` would be). ``StoreConflict`` (field ``name``) if the name
         is taken; ``Invalid`` if the given secret is too weak."""
         issued = _issue(new, secret)
-        row = _row(new, issued, self._now())
+        row = _row(new, issued, self._now(), chosen=secret is not None)
         operation = f"create API token {new.name!r}"
         with translate(operation), _unique(operation, new), writing(self._sessions) as s:
             s.add(row)
@@ -68,7 +68,7 @@ class SqlApiTokens(Repository):
             _serialise_first(s)
             if s.scalar(select(func.count()).select_from(ApiTokenRow)):
                 return None
-            row = _row(new, issued, self._now())
+            row = _row(new, issued, self._now(), chosen=secret is not None)
             s.add(row)
         return IssuedToken(token(row), issued)
 
@@ -149,11 +149,11 @@ def _issue(new: NewApiToken, secret: str | None) -> str:
     return generate_secret() if secret is None else check_secret(secret)
 
 
-def _row(new: NewApiToken, secret: str, now: datetime) -> ApiTokenRow:
+def _row(new: NewApiToken, secret: str, now: datetime, *, chosen: bool) -> ApiTokenRow:
     return ApiTokenRow(
         name=new.name,
         token_hash=hash_secret(secret),
-        prefix=display_prefix(secret),
+        prefix=display_prefix(secret, chosen=chosen),
         permissions=sorted(permission.value for permission in new.permissions),
         created_at=now,
         last_used_at=None,

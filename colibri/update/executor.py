@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from colibri.domain.clone import clone_config
+from colibri.domain.clone import clone_config, created_image_problem, recorded_reference
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, NewRun, RunStatus, Step
@@ -337,7 +337,7 @@ class Executor:
 
     def _create(self, run: _Run) -> None:
         ref, digest = run.request.ref, run.request.remote_digest
-        image = ref.with_tag(ref.tracked_tag or "latest").with_digest(digest).familiar()
+        image = recorded_reference(run.request.container.config_image, ref.tracked_tag, digest)
         plan = clone_config(run.inspect, run.old_config, run.new_config, image=image)
         run.temp_name = new_name(run.name, run.id)
         run.aside_name = aside_name(run.name, run.id)
@@ -352,12 +352,11 @@ class Executor:
         run.new_id = self.engine.create_container(plan.body, run.temp_name)
         for network, endpoint in plan.networks.items():
             self.engine.connect_network(network, run.new_id, endpoint)
-        created = self.engine.inspect_container(run.new_id)
-        if created.get("Image") != run.new_image_id:
-            raise UpdateError(
-                f"the new container runs {created.get('Image')}, not {run.new_image_id}",
-                step="create",
-            )
+        problem = created_image_problem(
+            self.engine.inspect_container(run.new_id), run.new_image_id or ""
+        )
+        if problem:
+            raise UpdateError(problem, step="create")
         self._failpoint(run, Step.CREATE)
 
     def _switch(self, run: _Run) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from colibri.domain.health import Assessment, VerifyPolicy, assess
 from colibri.domain.ports import Clock, Engine, Prober
-from colibri.errors import UpdateError
+from colibri.domain.probing import probe_target, remote_host
+from colibri.errors import ConfigError, EngineNotFound, UpdateError
 
 __all__ = ["Verifier"]
 
@@ -83,12 +85,30 @@ class Verifier:
         assert policy.probe is not None
         if self.prober is None:
             raise UpdateError("a probe is configured but no prober is available", step="verify")
-        address = _address(self._inspect(container_id))
-        if not address:
-            raise UpdateError("the container has no IP address to probe", step="verify")
-        problem = self.prober.probe(address, policy.probe, policy.probe_timeout)
+        inspect = self._inspect(container_id)
+        engine_host = str(getattr(self.engine, "host", "") or "")
+        try:
+            target = probe_target(
+                inspect, policy.probe, remote=remote_host(engine_host), owner=self._owner(inspect)
+            )
+        except ConfigError as exc:
+            raise UpdateError(str(exc), step="verify") from None
+        dialed = replace(policy.probe, port=target.port)
+        problem = self.prober.probe(target.host, dialed, policy.probe_timeout)
         if problem:
-            raise UpdateError(f"probe {policy.probe} failed: {problem}", step="verify")
+            raise UpdateError(
+                f"probe {policy.probe} failed ({target.why}): {problem}", step="verify"
+            )
+
+    def _owner(self, inspect: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The container whose network namespace this one shares, if it still exists."""
+        mode = str((inspect.get("HostConfig") or {}).get("NetworkMode") or "")
+        if not mode.startswith("container:"):
+            return None
+        try:
+            return self._inspect(mode.removeprefix("container:"))
+        except EngineNotFound:
+            return None
 
     def _inspect(self, container_id: str) -> Mapping[str, Any]:
         return self.engine.inspect_container(container_id)
@@ -100,11 +120,3 @@ def _without_health(inspect: Mapping[str, Any]) -> Mapping[str, Any]:
     config = dict(inspect.get("Config") or {})
     config.pop("Healthcheck", None)
     return {**inspect, "State": state, "Config": config}
-
-
-def _address(inspect: Mapping[str, Any]) -> str:
-    networks = (inspect.get("NetworkSettings") or {}).get("Networks") or {}
-    for settings in networks.values():
-        if settings.get("IPAddress"):
-            return str(settings["IPAddress"])
-    return ""

@@ -4,7 +4,7 @@ import PrimeVue from "primevue/config";
 import AutoUpdateForm from "../src/components/AutoUpdateForm.vue";
 import type { Setting } from "../src/api/types";
 
-const custom = { id: 3, environment_id: 1, container_name: "web", enabled: true, schedule_type: "custom", cron: "0 3 * * *", timezone: "UTC", criteria: "high", policy: "digest" } as unknown as Setting;
+const custom = { id: 3, environment_id: 1, container_name: "web", enabled: true, schedule_type: "custom", cron_expression: "0 3 * * *", timezone: "UTC", vulnerability_criteria: "high", policy: "digest" } as unknown as Setting;
 
 function answer(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -54,18 +54,18 @@ describe("AutoUpdateForm", () => {
     expect(form.findAll("[data-test=next-runs] li")).toHaveLength(2);
   });
 
-  it("offers the five vulnerability criteria of the product", async () => {
+  it("offers the five vulnerability criteria of the product, after the global default", async () => {
     vi.spyOn(globalThis, "fetch").mockResolvedValue(answer({ expression: "", description: "", next_runs: [] }));
     const form = mountForm(custom);
     await form.get("#au-criteria").trigger("click");
     await flushPromises();
     const labels = [...document.querySelectorAll("[role=option]")].map((o) => o.textContent?.trim());
-    expect(labels).toEqual(["Never scan", "Block if Critical", "Block if High+", "Block if Medium+", "Block if any vulnerability"]);
+    expect(labels).toEqual(["Colibri's default (COLIBRI_CRITERIA)", "Never scan", "Block if Critical", "Block if High+", "Block if Medium+", "Block if any vulnerability"]);
   });
 
   it("saves changes with PATCH and the CSRF header", async () => {
     const fetch = vi.spyOn(globalThis, "fetch").mockImplementation(async (input) =>
-      String(input).startsWith("/api/auto-updates/3") ? answer({ ...custom, cron: "15 1 * * *" }) : answer({ expression: "", description: "", next_runs: [] }),
+      String(input).startsWith("/api/auto-updates/3") ? answer({ ...custom, cron_expression: "15 1 * * *" }) : answer({ expression: "", description: "", next_runs: [] }),
     );
     const form = mountForm(custom);
     await form.get("[data-test=cron]").setValue("15 1 * * *");
@@ -74,8 +74,8 @@ describe("AutoUpdateForm", () => {
     const call = fetch.mock.calls.find(([url]) => String(url).startsWith("/api/auto-updates/3"));
     expect(call?.[1]?.method).toBe("PATCH");
     expect((call?.[1]?.headers as Record<string, string>)["X-Colibri-Request"]).toBe("1");
-    expect(JSON.parse(String(call?.[1]?.body))).toMatchObject({ schedule_type: "custom", cron: "15 1 * * *", criteria: "high" });
-    expect(form.emitted("saved")?.[0]?.[0]).toMatchObject({ cron: "15 1 * * *" });
+    expect(JSON.parse(String(call?.[1]?.body))).toMatchObject({ schedule_type: "custom", cron_expression: "15 1 * * *", vulnerability_criteria: "high" });
+    expect(form.emitted("saved")?.[0]?.[0]).toMatchObject({ cron_expression: "15 1 * * *" });
   });
 
   it("keeps Save disabled for a token that may not change settings", () => {

@@ -15,7 +15,7 @@ const container = (name: string, status: ContainerFromApi["status"], extra: Part
   reason: status === "update_available" ? "the tag points at a new digest" : "",
   ...extra,
 });
-const setting = { id: 7, environment_id: 1, container_name: "web", enabled: true, schedule_type: "custom", cron: "30 2 * * 1", timezone: "UTC", criteria: "high", policy: "digest", next_run_at: "2026-12-07T02:30:00Z", last_status: null, last_run_id: null } as unknown as Setting;
+const setting = { id: 7, environment_id: 1, container_name: "web", enabled: true, schedule_type: "custom", cron_expression: "30 2 * * 1", timezone: "UTC", vulnerability_criteria: "high", policy: "digest", next_run_at: "2026-12-07T02:30:00Z", last_status: null, last_run_id: null } as unknown as Setting;
 const run = { id: "r1", environment: "local", container: "web", status: "updated", started_at: "2026-12-03T00:00:00Z" } as Run;
 
 describe("buildRows", () => {

@@ -33,3 +33,4 @@ def include_routers(app: FastAPI) -> None:
         system,
     ):
         app.include_router(module.router)
+    app.include_router(runs.events_router)

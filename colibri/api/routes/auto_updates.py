@@ -1,7 +1,10 @@
 """``/api/auto-updates``: per-container auto-update settings, and running one now.
 
-An invalid cron expression is a 422 naming ``cron`` and why; written for another cron
-(``@daily``, a leading seconds field), it also offers the valid equivalent and its next runs.
+Bodies and answers use the settings form's names (``container_name``, ``schedule_type``,
+``cron_expression``, ``vulnerability_criteria``; ``cron`` and ``criteria`` are accepted too).
+An invalid cron expression is a 422 naming ``cron_expression`` and why; written for another
+cron (``@daily``, a leading seconds field), it also offers the valid equivalent and its next
+runs. A setting created without ``environment_id`` is in the ``local`` environment.
 
 Reading needs ``schedules:read``; creating, changing and deleting need ``schedules:create``,
 ``schedules:update`` and ``schedules:delete``; running one now needs ``updates:run``.
@@ -25,6 +28,8 @@ from colibri.api.schemas.auto_updates import (
     RunStarted,
 )
 from colibri.api.schemas.common import MAX_ID, Id
+from colibri.domain.environments import LOCAL_ENVIRONMENT
+from colibri.domain.invalid import Invalid
 from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
 from colibri.domain.tokens import Permission
 
@@ -33,6 +38,14 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/auto-updates", tags=["auto-updates"])
 
 SettingId = Annotated[int, Path(ge=1, le=MAX_ID, description="The setting's id.")]
+_CRON_LOC = ("body", "cron_expression")
+
+
+def _local_id(services: ServicesDep) -> int:
+    local = services.environments.find(LOCAL_ENVIRONMENT)
+    if local is None:
+        raise Invalid("environment_id", f"there is no {LOCAL_ENVIRONMENT!r} environment: name one")
+    return local.id
 
 
 def _setting(services: ServicesDep, setting_id: int) -> AutoUpdateSetting:
@@ -65,8 +78,9 @@ def create_auto_update(
 ) -> AutoUpdatePublic:
     """Add the setting of one container (422 naming ``environment_id`` when there is no such
     environment; 409 if the container has one already)."""
-    with cron_refusals(services.schedules, ("body", "cron"), body.cron, body.timezone):
-        new = NewAutoUpdate(body.environment_id, body.container_name, body.to_config())
+    environment_id = body.environment_id or _local_id(services)
+    with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, body.timezone):
+        new = NewAutoUpdate(environment_id, body.container_name, body.to_config())
         setting = services.schedules.create(new)
     response.headers["Location"] = f"{router.prefix}/{setting.id}"
     return AutoUpdatePublic.from_domain(setting)
@@ -92,7 +106,7 @@ def replace_auto_update(
 ) -> AutoUpdatePublic:
     """Replace what is chosen for the container (fields left out take their defaults)."""
     _setting(services, setting_id)
-    with cron_refusals(services.schedules, ("body", "cron"), body.cron, body.timezone):
+    with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, body.timezone):
         return _save(services, setting_id, body.to_config())
 
 
@@ -107,7 +121,7 @@ def update_auto_update(
     """Change some fields; the others keep their value."""
     current = _setting(services, setting_id)
     timezone = body.timezone or current.config.schedule.timezone
-    with cron_refusals(services.schedules, ("body", "cron"), body.cron, timezone):
+    with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, timezone):
         return _save(services, setting_id, body.applied_to(current.config))
 
 

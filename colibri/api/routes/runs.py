@@ -1,29 +1,41 @@
-"""``/api/runs``: the history of updates, one run in detail, and a run's live progress.
+"""``/api/runs``: the history of updates, one run in detail, and a run's live progress;
+``/api/events``: every run's progress, for dashboards.
 
-Every route needs ``runs:read``.
+Every route needs ``runs:read``. Both streams number their events (``id:``) and resume after
+the one a reconnecting client names in ``Last-Event-ID``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
-from colibri.api.deps import ServicesDep, require
+from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
-from colibri.api.responses import NOT_FOUND, answers
+from colibri.api.responses import NOT_FOUND, TOO_MANY, answers
 from colibri.api.schemas.common import MAX_ID, ContainerName, EnvironmentName, RunId
 from colibri.api.schemas.runs import RunDetail, RunPublic
-from colibri.api.sse import MEDIA_TYPE, run_events
+from colibri.api.sse import MEDIA_TYPE, EventStream, StreamSlots, all_events, run_events
 from colibri.domain.journal import RunRecord
 from colibri.domain.tokens import Permission
 
-__all__ = ["router"]
+__all__ = ["events_router", "router"]
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[require(Permission.RUNS_READ)])
+events_router = APIRouter(tags=["runs"], dependencies=[require(Permission.RUNS_READ)])
 
 RunIdPath = Annotated[RunId, Path(description="The run's id.")]
+LastEventId = Annotated[
+    int | None,
+    Header(
+        alias="Last-Event-ID",
+        ge=0,
+        le=2**63 - 1,
+        description="The id of the last event received: the stream resumes after it.",
+    ),
+]
 
 
 def _run(services: ServicesDep, run_id: str) -> RunRecord:
@@ -71,17 +83,48 @@ def get_run(
     responses={
         200: {
             "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
-            "description": "Server-sent events: `step` and `log` as they are written, then "
-            "`finished` with the run's outcome; the stream then closes.",
+            "description": "Server-sent events, each with its `id`: `started`, `step` and "
+            "`log` as they are written, then `finished` with the run's outcome; the stream "
+            "then closes.",
         },
-        **answers(NOT_FOUND),
+        **answers(NOT_FOUND, TOO_MANY),
     },
 )
-def follow_run(services: ServicesDep, run_id: RunIdPath) -> StreamingResponse:
-    """The run's live progress as server-sent events, until it has finished."""
+def follow_run(
+    request: Request,
+    services: ServicesDep,
+    token: TokenDep,
+    run_id: RunIdPath,
+    last_event_id: LastEventId = None,
+) -> StreamingResponse:
+    """The run's live progress as server-sent events, until it has finished (after the
+    event ``Last-Event-ID`` names, when given); 429 when the token already holds its share
+    of open streams."""
     _run(services, run_id)
-    return StreamingResponse(
-        run_events(services.runs, run_id),
-        media_type=MEDIA_TYPE,
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    release = _slots(request).take(token.id)
+    return EventStream(run_events(services.runs, run_id, last_event_id or 0), release)
+
+
+@events_router.get(
+    "/api/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "Server-sent events of every run, each with its `id`, as "
+            "`/api/runs/{run_id}/events` gives them; a comment line when quiet. Never ends.",
+        },
+        **answers(TOO_MANY),
+    },
+)
+def follow_everything(
+    request: Request, services: ServicesDep, token: TokenDep, last_event_id: LastEventId = None
+) -> StreamingResponse:
+    """Every run's progress as server-sent events, from now on (or after the event
+    ``Last-Event-ID`` names); 429 when the token already holds its share of open streams."""
+    release = _slots(request).take(token.id)
+    return EventStream(all_events(services.runs, last_event_id), release)
+
+
+def _slots(request: Request) -> StreamSlots:
+    return cast(StreamSlots, request.app.state.stream_slots)

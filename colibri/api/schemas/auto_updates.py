@@ -1,20 +1,25 @@
 """Auto-update settings as the API shows and takes them.
 
 ``AutoUpdateBase`` is what a user chooses (every field has the product's default);
-``AutoUpdateCreate`` adds the container it is for; ``AutoUpdateUpdate`` changes some fields
-(left out or ``null``: kept); ``AutoUpdatePublic`` is a stored setting with the scheduler's
-bookkeeping. ``daily`` and ``weekly`` show the cron they stand for.
+``AutoUpdateCreate`` adds the container it is for (in the ``local`` environment unless
+``environment_id`` says otherwise); ``AutoUpdateUpdate`` changes some fields (left out or
+``null``: kept); ``AutoUpdatePublic`` is a stored setting with the scheduler's bookkeeping.
+``daily`` and ``weekly`` show the cron they stand for.
+
+The field names are the settings form's: ``container_name``, ``schedule_type``,
+``cron_expression``, ``vulnerability_criteria``; ``cron`` and ``criteria`` are accepted for
+the last two as well (not both spellings at once).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import AliasChoices, Field, StringConstraints, model_validator
 
 from colibri.api.schemas.common import ContainerName, Id, RequestModel, ResponseModel
-from colibri.domain.criteria import Level, OnFailure, UnknownAs
+from colibri.domain.criteria import OnFailure, UnknownAs
 from colibri.domain.journal import RunStatus
 from colibri.domain.settings import (
     DEFAULT_TIMEZONE,
@@ -23,6 +28,7 @@ from colibri.domain.settings import (
     GateOptions,
     Schedule,
     ScheduleType,
+    SettingCriteria,
     UpdatePolicy,
 )
 
@@ -43,9 +49,31 @@ Timezone = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$")
 ]
 _CRON = (
-    "Five fields: minute hour day-of-month month day-of-week (`0 4 * * *`), for a custom "
-    "schedule; daily and weekly have their own."
+    "Five fields: minute hour day-of-month month day-of-week (`0 3 * * *`), for a custom "
+    "schedule; daily (`0 3 * * *`) and weekly (`0 3 * * 1`) have their own, which may be "
+    "sent along. Also accepted as `cron`."
 )
+_CRITERIA = (
+    "`inherit` (the default): the global `COLIBRI_CRITERIA`; `never`: never scan this "
+    "container, even when a global criteria is set; `critical`, `high`, `medium`, `low`: "
+    "block an update with findings this severe or worse. Also accepted as `criteria`."
+)
+_ALIASES = {"cron": "cron_expression", "criteria": "vulnerability_criteria"}
+
+
+def _cron_field() -> Any:
+    return Field(None, validation_alias=AliasChoices("cron_expression", "cron"), description=_CRON)
+
+
+def _one_spelling(data: Any) -> Any:
+    """Refuse a body that names one field in both spellings (which one would count?)."""
+    if isinstance(data, dict):
+        for alias, name in _ALIASES.items():
+            if alias in data and name in data:
+                raise ValueError(f"give {name} or {alias}, not both")
+    return data
+
+
 _TIMEZONE = "An IANA time zone the cron is read in (`UTC`, `Europe/Paris`)."
 
 
@@ -84,10 +112,12 @@ class AutoUpdateBase(RequestModel):
 
     enabled: bool = True
     schedule_type: ScheduleType = ScheduleType.DAILY
-    cron: Cron | None = Field(None, description=_CRON)
+    cron_expression: Cron | None = _cron_field()
     timezone: Timezone = Field(DEFAULT_TIMEZONE, description=_TIMEZONE)
-    criteria: Level = Field(
-        Level.NEVER, description="Block an update with findings this severe or worse."
+    vulnerability_criteria: SettingCriteria = Field(
+        SettingCriteria.INHERIT,
+        validation_alias=AliasChoices("vulnerability_criteria", "criteria"),
+        description=_CRITERIA,
     )
     gate: GateModel = Field(default_factory=GateModel)
     policy: UpdatePolicy = Field(
@@ -96,13 +126,18 @@ class AutoUpdateBase(RequestModel):
     )
     notify: bool = True
 
+    @model_validator(mode="before")
+    @classmethod
+    def _spellings(cls, data: Any) -> Any:
+        return _one_spelling(data)
+
     def to_config(self) -> AutoUpdateConfig:
         """The domain's value; ``Invalid`` naming the field the domain refuses."""
         gate = self.gate
         return AutoUpdateConfig(
-            schedule=Schedule.of(self.schedule_type, self.cron, self.timezone),
+            schedule=Schedule.of(self.schedule_type, self.cron_expression, self.timezone),
             enabled=self.enabled,
-            criteria=self.criteria,
+            criteria=self.vulnerability_criteria,
             gate=GateOptions(
                 only_fixable=gate.only_fixable,
                 not_worse_than_running=gate.not_worse_than_running,
@@ -116,31 +151,44 @@ class AutoUpdateBase(RequestModel):
 
 
 class AutoUpdateCreate(AutoUpdateBase):
-    """A new setting: the container (by name, in an environment) and what is chosen for it."""
+    """A new setting: the container (by name, in an environment: ``local`` when left out) and
+    what is chosen for it."""
 
-    environment_id: Id
+    environment_id: Id | None = Field(
+        None, description="The container's environment; the `local` one when left out."
+    )
     container_name: ContainerName
 
 
 class AutoUpdateUpdate(RequestModel):
     """Fields to change; those left out (or ``null``) keep their value. Changing
-    ``schedule_type`` to daily or weekly without a ``cron`` takes that schedule's cron."""
+    ``schedule_type`` to daily or weekly without a ``cron_expression`` takes that schedule's
+    cron."""
 
     enabled: bool | None = None
     schedule_type: ScheduleType | None = None
-    cron: Cron | None = Field(None, description=_CRON)
+    cron_expression: Cron | None = _cron_field()
     timezone: Timezone | None = Field(None, description=_TIMEZONE)
-    criteria: Level | None = None
+    vulnerability_criteria: SettingCriteria | None = Field(
+        None,
+        validation_alias=AliasChoices("vulnerability_criteria", "criteria"),
+        description=_CRITERIA,
+    )
     gate: GatePatch | None = None
     policy: UpdatePolicy | None = None
     notify: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spellings(cls, data: Any) -> Any:
+        return _one_spelling(data)
 
     def applied_to(self, config: AutoUpdateConfig) -> AutoUpdateConfig:
         """``config`` with these changes; ``Invalid`` naming the field the domain refuses."""
         return AutoUpdateConfig(
             schedule=self._schedule(config.schedule),
             enabled=config.enabled if self.enabled is None else self.enabled,
-            criteria=self.criteria or config.criteria,
+            criteria=self.vulnerability_criteria or config.criteria,
             gate=config.gate if self.gate is None else self.gate.applied_to(config.gate),
             policy=self.policy or config.policy,
             notify=config.notify if self.notify is None else self.notify,
@@ -148,7 +196,7 @@ class AutoUpdateUpdate(RequestModel):
 
     def _schedule(self, current: Schedule) -> Schedule:
         kind = self.schedule_type or current.type
-        cron = self.cron
+        cron = self.cron_expression
         if cron is None and kind is ScheduleType.CUSTOM:
             cron = current.cron
         return Schedule.of(kind, cron, self.timezone or current.timezone)
@@ -162,9 +210,9 @@ class AutoUpdatePublic(ResponseModel):
     container_name: str
     enabled: bool
     schedule_type: ScheduleType
-    cron: str
+    cron_expression: str
     timezone: str
-    criteria: Level
+    vulnerability_criteria: SettingCriteria
     gate: GateModel
     policy: UpdatePolicy
     notify: bool
@@ -186,9 +234,9 @@ class AutoUpdatePublic(ResponseModel):
             container_name=setting.container_name,
             enabled=config.enabled,
             schedule_type=config.schedule.type,
-            cron=config.schedule.cron,
+            cron_expression=config.schedule.cron,
             timezone=config.schedule.timezone,
-            criteria=config.criteria,
+            vulnerability_criteria=config.criteria,
             gate=GateModel.from_domain(config.gate),
             policy=config.policy,
             notify=config.notify,

@@ -117,7 +117,13 @@ def api_services(store: Store, docker: Docker, inbox: Inbox) -> Iterator[ApiServ
         clock,
     )
     runs = RunService(
-        store.journal, runner, store.auto_updates, store.environments, clock, workers=2
+        store.journal,
+        runner,
+        store.auto_updates,
+        store.environments,
+        clock,
+        activity=store.activity,
+        workers=2,
     )
     yield ApiServices(
         environments=EnvironmentService(store.environments, clock),

@@ -30,7 +30,7 @@ def test_auto_updates_round_trip_with_their_next_run(client: ApiClient) -> None:
     assert client.get("/api/auto-updates", params={"environment_id": LOCAL}).json() == [created]
     disabled = client.patch(url, json={"enabled": False}).json()
     assert (disabled["enabled"], disabled["next_run_at"]) == (False, None)
-    assert client.put(url, json={}).json()["cron"] == "0 4 * * *"
+    assert client.put(url, json={}).json()["cron_expression"] == "0 3 * * *"
     assert client.delete(url).status_code == 204
     assert client.get(url).status_code == 404
 
@@ -63,7 +63,7 @@ def test_a_cron_that_never_matches_is_a_422_saying_so(client: ApiClient) -> None
     )
     assert response.status_code == 422
     [item] = response.json()["detail"]
-    assert item["loc"] == ["body", "cron"]
+    assert item["loc"] == ["body", "cron_expression"]
     assert "never matches" in item["msg"]
 
 
@@ -197,7 +197,7 @@ def test_a_cron_for_another_cron_is_refused_with_a_valid_equivalent(client: ApiC
     response = client.post("/api/auto-updates", json={**body, "cron": "@weekly"})
     assert response.status_code == 422
     [item] = response.json()["detail"]
-    assert item["loc"] == ["body", "cron"]
+    assert item["loc"] == ["body", "cron_expression"]
     assert item["ctx"]["suggestion"] == "0 0 * * 0"
     assert len(item["ctx"]["next_runs"]) == 5
     accepted = client.post("/api/auto-updates", json={**body, "cron": item["ctx"]["suggestion"]})

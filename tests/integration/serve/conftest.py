@@ -24,7 +24,7 @@ import pytest
 from colibri.store import Store, make_store
 from tests.support.scenario import ColibriCli
 
-URL_LINE = re.compile(r"Colibri is serving on (http://\S+) ")
+URL_LINE = re.compile(r"Colibri is serving on (https?://\S+) ")
 TOKEN_LINE = re.compile(r"Admin token \(shown only this once, keep it\): (colibri_\S+)")
 SERVE_ENV = {
     "COLIBRI_API_PORT": "0",

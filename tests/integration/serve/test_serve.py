@@ -37,7 +37,7 @@ def test_it_prints_the_url_and_the_admin_token_once_and_stops_on_sigterm(
 
 def test_the_admin_token_can_be_given_and_is_never_printed(server: Server) -> None:
     serving = server.start(COLIBRI_ADMIN_TOKEN=PRESET)
-    assert PRESET not in serving.output()
+    assert PRESET[:8] not in serving.output()  # not even the start of it
     assert serving.get("/api/environments", PRESET).status_code == 200
     assert serving.terminate() == 0
 

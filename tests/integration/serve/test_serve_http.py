@@ -46,7 +46,7 @@ def test_a_setting_made_over_http_updates_the_container_and_everything_shows_it(
         json={"environment_id": local["id"], "container_name": old.name, "schedule_type": "weekly"},
     )
     assert setting.status_code == 201, setting.text
-    assert setting.json()["cron"] == "0 4 * * 1"
+    assert setting.json()["cron_expression"] == "0 3 * * 1"
 
     started = api.post(f"/api/auto-updates/{setting.json()['id']}/run")
     assert started.status_code == 202, started.text

@@ -14,10 +14,17 @@ from pathlib import Path
 import docker
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from colibri.domain.sessions import COOKIE_NAME
-from tests.integration.serve.conftest import Server, ServeProcess
+from tests.integration.serve.conftest import ServeProcess, Server
 from tests.support.docker_env import DockerTracker
 from tests.support.scenario import Publisher
 
@@ -96,7 +103,9 @@ def test_sign_in_schedule_update_and_watch_it_in_the_browser(
     token = serving.token
     assert token is not None
     api = httpx.Client(base_url=serving.url, headers={"Authorization": f"Bearer {token}"})
-    sink = api.post("/api/notifications", json={"name": "team", "url": "json://127.0.0.1:9/hook?token=s3cret"})
+    sink = api.post(
+        "/api/notifications", json={"name": "team", "url": "json://127.0.0.1:9/hook?token=s3cret"}
+    )
     assert sink.status_code == 201, sink.text
 
     desk = Watched(browser, viewport=DESKTOP, color_scheme="light")
@@ -130,7 +139,7 @@ def test_sign_in_schedule_update_and_watch_it_in_the_browser(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Saved", exact=True)).to_be_visible()
     [setting] = api.get("/api/auto-updates").json()
-    assert (setting["container_name"], setting["cron"]) == (old.name, "30 2 * * 1")
+    assert (setting["container_name"], setting["cron_expression"]) == (old.name, "30 2 * * 1")
 
     # Update now: the run page shows its steps as they come, through a reload.
     page.get_by_role("button", name="Update now").click()

@@ -23,6 +23,11 @@ TABLES = {"runs", "run_steps", "run_logs", "locks", "scan_records", "alembic_ver
     "notification_targets",
     "notification_log",
     "container_statuses",
+    "events",
+    "audit_log",
+    "bad_digests",
+    "label_slots",
+    "web_sessions",
 }
 
 

@@ -46,7 +46,7 @@ def test_an_update_replaces_the_image_and_keeps_the_name(
     assert outcome["downtime_ms"] is not None and outcome["downtime_ms"] >= 0
     new = docker_client.containers.get(old.name)
     assert new.id != old.id
-    assert new.attrs["Config"]["Image"] == f"{v1.repository}:1@{v2.digest}"
+    assert new.attrs["Config"]["Image"] == f"{v1.repository}:1"
     assert marker_of(new) == v2.marker
     assert new.status == "running"
     with pytest.raises(docker.errors.NotFound):
@@ -186,7 +186,7 @@ def test_a_version_policy_moves_the_container_to_a_newer_tag(
     [outcome] = colibri.json("update", old.name)
     assert outcome["status"] == "updated", outcome
     new = docker_client.containers.get(old.name)
-    assert new.attrs["Config"]["Image"] == f"{current.repository}:1.1.0@{published['1.1.0'].digest}"
+    assert new.attrs["Config"]["Image"] == f"{current.repository}:1.1.0"
     assert marker_of(new) == published["1.1.0"].marker
     [again] = colibri.json("check", old.name)
     assert again["status"] == "up_to_date" and again["target_tag"] is None

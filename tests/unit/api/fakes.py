@@ -7,7 +7,7 @@ the real store are exercised by ``tests/integration/api``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from colibri.domain.settings import (
 from colibri.domain.tokens import ApiToken, IssuedToken, Permission
 from colibri.errors import LockHeld
 from colibri.services.containers import CheckSummary, EnvironmentCheck
+from colibri.services.runs import Pause
 from colibri.services.targets import DeliveryReport
 from colibri.store.conflicts import StoreConflict
 
@@ -45,6 +46,9 @@ class FakeEnvironments:
 
     def get(self, environment_id: int) -> Environment | None:
         return self.rows.get(environment_id)
+
+    def find(self, name: str) -> Environment | None:
+        return next((env for env in self.rows.values() if env.name == name), None)
 
     def create(self, new: NewEnvironment) -> Environment:
         self._unique(new.name, None)
@@ -121,6 +125,8 @@ class FakeRuns:
     schedules: FakeSchedules | None = None
     started: list[int] = field(default_factory=list)
     follow_error: Exception | None = None
+    everything: list[Mapping[str, Any] | None] = field(default_factory=list)
+    followed_after: list[int | None] = field(default_factory=list)
 
     def start_now(self, setting_id: int) -> str | None:
         if self.schedules is None or self.schedules.get(setting_id) is None:
@@ -148,10 +154,17 @@ class FakeRuns:
     def get_run(self, run_id: str) -> RunRecord | None:
         return self.runs.get(run_id)
 
-    def follow(self, run_id: str) -> Iterable[Mapping[str, Any]]:
-        yield from self.events.get(run_id, [])
+    def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
+        self.followed_after.append(after)
+        for event in self.events.get(run_id, []):
+            yield event
+            yield Pause(0.0)
         if self.follow_error is not None:
             raise self.follow_error
+
+    def watch_all(self, after: int | None = None) -> Iterator[Mapping[str, Any] | Pause | None]:
+        self.followed_after.append(after)
+        yield from self.everything
 
 
 @dataclass

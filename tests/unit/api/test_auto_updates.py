@@ -11,6 +11,14 @@ from tests.support.api import ApiClient
 from tests.unit.api.fakes import Fakes
 
 URL = "/api/auto-updates"
+CRON = ["body", "cron_expression"]
+#: What the settings form of the product's first description posts, exactly.
+SEED_BODY = {
+    "container_name": "web",
+    "schedule_type": "daily",
+    "cron_expression": "0 3 * * *",
+    "vulnerability_criteria": "never",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -32,9 +40,9 @@ def _errors(response: Any) -> list[tuple[list[Any], str]]:
 def test_create_takes_the_product_defaults_and_shows_the_daily_cron(client: ApiClient) -> None:
     created = _create(client)
     assert created["schedule_type"] == "daily"
-    assert created["cron"] == "0 4 * * *"
+    assert created["cron_expression"] == "0 3 * * *"
     assert created["timezone"] == "UTC"
-    assert created["criteria"] == "never"
+    assert created["vulnerability_criteria"] == "inherit"
     assert created["policy"] == "digest"
     assert created["gate"]["unknown_as"] == "critical"
     assert created["enabled"] is True
@@ -48,21 +56,25 @@ def test_create_answers_with_the_location_of_the_new_setting(client: ApiClient) 
 
 
 def test_a_custom_schedule_keeps_its_cron_normalised(client: ApiClient) -> None:
-    created = _create(client, schedule_type="custom", cron="*/15  2-5 * * mon-fri")
-    assert created["cron"] == "*/15 2-5 * * mon-fri"
+    created = _create(client, schedule_type="custom", cron_expression="*/15  2-5 * * mon-fri")
+    assert created["cron_expression"] == "*/15 2-5 * * mon-fri"
 
 
 @pytest.mark.parametrize(
     ("fields", "loc", "words"),
     [
-        ({"schedule_type": "custom", "cron": "61 * * * *"}, ["body", "cron"], "minute field"),
-        ({"schedule_type": "custom", "cron": "* * *"}, ["body", "cron"], "expected 5"),
-        ({"schedule_type": "custom", "cron": "@daily"}, ["body", "cron"], "expected 5"),
-        ({"schedule_type": "custom"}, ["body", "cron"], "needs a cron expression"),
-        ({"cron": "0 5 * * *"}, ["body", "cron"], "choose schedule_type custom"),
+        ({"schedule_type": "custom", "cron_expression": "61 * * * *"}, CRON, "minute field"),
+        ({"schedule_type": "custom", "cron": "61 * * * *"}, CRON, "minute field"),
+        ({"schedule_type": "custom", "cron_expression": "* * *"}, CRON, "expected 5"),
+        ({"schedule_type": "custom", "cron_expression": "@daily"}, CRON, "expected 5"),
+        ({"schedule_type": "custom"}, CRON, "needs a cron expression"),
+        ({"cron_expression": "0 5 * * *"}, CRON, "choose schedule_type custom"),
+        ({"cron": "0 5 * * *", "cron_expression": "0 3 * * *"}, ["body"], "not both"),
+        ({"vulnerability_criteria": "severe"}, ["body", "vulnerability_criteria"], "inherit"),
         ({"timezone": "Mars/Olympus_Mons"}, ["body", "timezone"], "IANA time zone"),
         ({"schedule_type": "hourly"}, ["body", "schedule_type"], "daily"),
         ({"criteria": "severe"}, ["body", "criteria"], "critical"),
+        ({"container_name": ""}, ["body", "container_name"], "pattern"),
         ({"gate": {"unknown_as": "x"}}, ["body", "gate", "unknown_as"], "ignore"),
         ({"container_name": "-web"}, ["body", "container_name"], "pattern"),
         ({"environment_id": 0}, ["body", "environment_id"], "greater than"),
@@ -95,9 +107,9 @@ def test_a_second_setting_for_one_container_is_a_409_naming_it(client: ApiClient
 
 
 def test_patch_changes_only_what_it_names(client: ApiClient) -> None:
-    created = _create(client, schedule_type="custom", cron="0 1 * * *", notify=False)
+    created = _create(client, schedule_type="custom", cron_expression="0 1 * * *", notify=False)
     changed = client.patch(f"{URL}/{created['id']}", json={"timezone": "Europe/Paris"}).json()
-    assert (changed["cron"], changed["timezone"], changed["notify"]) == (
+    assert (changed["cron_expression"], changed["timezone"], changed["notify"]) == (
         "0 1 * * *",
         "Europe/Paris",
         False,
@@ -107,7 +119,7 @@ def test_patch_changes_only_what_it_names(client: ApiClient) -> None:
 def test_patch_to_weekly_takes_the_weekly_cron(client: ApiClient) -> None:
     created = _create(client, schedule_type="custom", cron="0 1 * * *")
     changed = client.patch(f"{URL}/{created['id']}", json={"schedule_type": "weekly"}).json()
-    assert (changed["schedule_type"], changed["cron"]) == ("weekly", "0 4 * * 1")
+    assert (changed["schedule_type"], changed["cron_expression"]) == ("weekly", "0 3 * * 1")
 
 
 def test_patch_merges_gate_options(client: ApiClient) -> None:
@@ -121,16 +133,17 @@ def test_patch_refuses_a_cron_for_a_daily_schedule(client: ApiClient) -> None:
     created = _create(client)
     response = client.patch(f"{URL}/{created['id']}", json={"cron": "0 5 * * *"})
     [(where, why)] = _errors(response)
-    assert where == ["body", "cron"]
+    assert where == CRON
     assert "custom" in why
 
 
 def test_put_replaces_everything_with_defaults_for_what_is_left_out(client: ApiClient) -> None:
     created = _create(client, notify=False, criteria="high")
+    assert created["vulnerability_criteria"] == "high"
     replaced = client.put(f"{URL}/{created['id']}", json={"policy": "minor"}).json()
-    assert (replaced["notify"], replaced["criteria"], replaced["policy"]) == (
+    assert (replaced["notify"], replaced["vulnerability_criteria"], replaced["policy"]) == (
         True,
-        "never",
+        "inherit",
         "minor",
     )
 
@@ -193,3 +206,25 @@ def test_a_lock_held_elsewhere_is_a_409(client: ApiClient, fakes: Fakes) -> None
     [item] = response.json()["detail"]
     assert (item["loc"], item["type"]) == (["path", "setting_id"], "locked")
     assert "running" in item["msg"]
+
+
+def test_the_settings_forms_body_is_taken_as_it_is(client: ApiClient) -> None:
+    response = client.post(URL, json=SEED_BODY)
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert {key: created[key] for key in SEED_BODY} == SEED_BODY
+    assert created["environment_id"] == 1  # local, as none was named
+    custom = {**SEED_BODY, "container_name": "db", "schedule_type": "custom"}
+    custom["cron_expression"] = "30 2 * * 0"
+    assert client.post(URL, json=custom).json()["cron_expression"] == "30 2 * * 0"
+
+
+def test_never_and_inherit_are_two_choices(client: ApiClient) -> None:
+    never = _create(client, vulnerability_criteria="never")
+    inherit = _create(client, container_name="db")
+    assert (never["vulnerability_criteria"], inherit["vulnerability_criteria"]) == (
+        "never",
+        "inherit",
+    )
+    changed = client.patch(f"{URL}/{never['id']}", json={"criteria": "inherit"}).json()
+    assert changed["vulnerability_criteria"] == "inherit"

@@ -45,7 +45,7 @@ def test_a_macro_in_a_setting_is_refused_with_its_equivalent_and_next_runs(
 ) -> None:
     body = {"environment_id": 1, "container_name": "web", "schedule_type": "custom"}
     item = _refusal(client.post("/api/auto-updates", json={**body, "cron": "@daily"}))
-    assert item["loc"] == ["body", "cron"]
+    assert item["loc"] == ["body", "cron_expression"]
     assert "expected 5" in item["msg"]
     assert "did you mean '0 0 * * *'?" in item["msg"]
     assert item["ctx"]["suggestion"] == "0 0 * * *"
@@ -58,7 +58,10 @@ def test_a_seconds_field_is_refused_with_the_five_others(client: ApiClient) -> N
     change = {"schedule_type": "custom", "cron": "0 30 4 * * *"}
     for method in ("PATCH", "PUT"):
         item = _refusal(client.request(method, url, json=change))
-        assert (item["loc"], item["ctx"]["suggestion"]) == (["body", "cron"], "30 4 * * *")
+        assert (item["loc"], item["ctx"]["suggestion"]) == (
+            ["body", "cron_expression"],
+            "30 4 * * *",
+        )
 
 
 def test_a_refusal_without_an_equivalent_only_says_why(client: ApiClient) -> None:

@@ -83,7 +83,8 @@ def _messages(text: str) -> list[tuple[str, dict[str, Any]]]:
     assert text.endswith("\n\n")
     messages = []
     for block in text.split("\n\n")[:-1]:
-        fields = dict(line.split(": ", 1) for line in block.split("\n"))
+        fields = dict(line.split(": ", 1) for line in block.split("\n") if line[0] != ":")
+        fields.pop("id", None)
         assert set(fields) == {"event", "data"}
         messages.append((fields["event"], json.loads(fields["data"])))
     return messages
@@ -128,3 +129,36 @@ def test_a_store_failure_while_following_ends_the_stream_with_an_error(
         "error",
         {"event": "error", "run_id": RUN, "detail": "database is locked"},
     )
+
+
+def test_events_carry_their_id_and_a_reconnection_resumes_after_the_last_one(
+    client: ApiClient, fakes: Fakes
+) -> None:
+    fakes.runs.events[RUN] = [
+        {"id": 7, "event": "step", "seq": 2},
+        {"id": 8, "event": "finished", "status": "updated"},
+    ]
+    text = client.get(f"/api/runs/{RUN}/events", headers={"Last-Event-ID": "6"}).text
+    assert text.startswith("id: 7\nevent: step\n")
+    assert "id: 8\nevent: finished\n" in text
+    assert fakes.runs.followed_after == [6]
+    bad = client.get(f"/api/runs/{RUN}/events", headers={"Last-Event-ID": "seven"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["header", "Last-Event-ID"]
+
+
+def test_the_stream_of_every_run_numbers_its_events_and_keeps_alive(
+    client: ApiClient, fakes: Fakes
+) -> None:
+    fakes.runs.everything = [{"id": 3, "event": "started", "run_id": RUN}, None]
+    response = client.get("/api/events", headers={"Last-Event-ID": "2"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.text == (
+        ": keep-alive\n\n"
+        f'id: 3\nevent: started\ndata: {{"event":"started","id":3,"run_id":"{RUN}"}}\n\n'
+        ": keep-alive\n\n"
+    )
+    assert fakes.runs.followed_after == [2]
+    client.get("/api/events")
+    assert fakes.runs.followed_after == [2, None]

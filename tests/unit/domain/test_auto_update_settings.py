@@ -19,6 +19,7 @@ from colibri.domain.settings import (
     NewAutoUpdate,
     Schedule,
     ScheduleType,
+    SettingCriteria,
     UpdatePolicy,
     check_timezone,
 )
@@ -28,11 +29,11 @@ NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)
 
 
 def test_daily_and_weekly_are_visible_crons() -> None:
-    assert DEFAULT_CRONS[ScheduleType.DAILY] == "0 4 * * *"
-    assert DEFAULT_CRONS[ScheduleType.WEEKLY] == "0 4 * * 1"
-    assert Schedule.of("daily").cron == "0 4 * * *"
+    assert DEFAULT_CRONS[ScheduleType.DAILY] == "0 3 * * *"
+    assert DEFAULT_CRONS[ScheduleType.WEEKLY] == "0 3 * * 1"
+    assert Schedule.of("daily").cron == "0 3 * * *"
     assert Schedule.of("Weekly", timezone="Europe/Paris") == Schedule(
-        ScheduleType.WEEKLY, "0 4 * * 1", "Europe/Paris"
+        ScheduleType.WEEKLY, "0 3 * * 1", "Europe/Paris"
     )
 
 
@@ -97,12 +98,14 @@ def test_the_config_defaults_and_parses_its_choices() -> None:
     assert config.schedule == Schedule.of("daily")
     assert (config.enabled, config.criteria, config.policy, config.notify) == (
         True,
-        Level.NEVER,
+        SettingCriteria.INHERIT,
         UpdatePolicy.DIGEST,
         True,
     )
     parsed = AutoUpdateConfig(criteria="High", policy="minor")  # type: ignore[arg-type]
-    assert (parsed.criteria, parsed.policy) == (Level.HIGH, UpdatePolicy.MINOR)
+    assert (parsed.criteria, parsed.policy) == (SettingCriteria.HIGH, UpdatePolicy.MINOR)
+    assert (parsed.criteria.level, SettingCriteria.NEVER.level) == (Level.HIGH, Level.NEVER)
+    assert SettingCriteria.INHERIT.level is None
     with pytest.raises(Invalid, match="policy"):
         AutoUpdateConfig(policy="latest")  # type: ignore[arg-type]
     with pytest.raises(Invalid, match="criteria"):

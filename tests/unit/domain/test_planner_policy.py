@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from colibri.domain.model import Container
+from colibri.domain.orchestrated import orchestrated_by
 from colibri.domain.planner import Dependents, dependents_of, update_order
 from colibri.domain.policy import OptIn, opt_in, select_containers
 
@@ -56,14 +59,109 @@ def test_another_updates_temporary_copies_are_not_dependents() -> None:
 
 
 def test_opt_in_labels_and_their_precedence() -> None:
-    assert opt_in({"colibri.enable": "true"})[0] is OptIn.ENABLED
-    assert opt_in({"io.containers.autoupdate": "registry"})[0] is OptIn.ENABLED
-    assert opt_in({"io.containers.autoupdate": "local"})[0] is OptIn.UNSET
-    assert opt_in({"com.centurylinklabs.watchtower.enable": "false"})[0] is OptIn.DISABLED
+    assert opt_in({"colibri.enable": "true"}).state is OptIn.ENABLED
+    assert opt_in({"io.containers.autoupdate": "registry"}).state is OptIn.ENABLED
+    assert opt_in({"io.containers.autoupdate": "image"}).state is OptIn.ENABLED
+    assert opt_in({"io.containers.autoupdate": ""}).state is OptIn.UNSET  # podman's default
+    assert opt_in({"com.centurylinklabs.watchtower.enable": "false"}).state is OptIn.DISABLED
     both = {"colibri.enable": "true", "com.centurylinklabs.watchtower.enable": "false"}
-    assert opt_in(both)[0] is OptIn.ENABLED
-    state, warnings = opt_in({"colibri.enable": "yes please"})
-    assert state is OptIn.UNSET and "colibri.enable" in warnings[0]
+    assert opt_in(both).state is OptIn.ENABLED
+    unreadable = opt_in({"colibri.enable": "yes please"})
+    assert unreadable.state is OptIn.INVALID and "colibri.enable" in unreadable.reason
+
+
+PODMAN_WORDS = (
+    'label io.containers.autoupdate: invalid auto-update policy "{}": '
+    'valid policies are ["disabled" "image" "local" "registry"]'
+)
+
+
+@pytest.mark.parametrize("value", ["registy", "Registry", "REGISTRY", " registry", "true"])
+def test_a_podman_policy_podman_refuses_is_an_error_in_podmans_words(value: str) -> None:
+    verdict = opt_in({"io.containers.autoupdate": value})
+    assert verdict.state is OptIn.INVALID
+    assert verdict.reason == PODMAN_WORDS.format(value)
+
+
+@pytest.mark.parametrize("value", ["disabled", "local"])
+def test_podman_disabled_and_local_opt_out(value: str) -> None:
+    verdict = opt_in({"io.containers.autoupdate": value})
+    assert verdict.state is OptIn.DISABLED
+    assert f"io.containers.autoupdate={value}" in verdict.reason
+
+
+def test_an_opt_out_wins_over_an_unreadable_label_and_own_label_decides() -> None:
+    labels = {"io.containers.autoupdate": "disabled", "com.centurylinklabs.watchtower.enable": "?"}
+    assert opt_in(labels).state is OptIn.DISABLED
+    own = opt_in({"colibri.enable": "true", "io.containers.autoupdate": "regsitry"})
+    assert own.state is OptIn.ENABLED and "invalid auto-update policy" in own.warnings[0]
+
+
+def test_unreadable_labels_are_errors_in_every_selection_mode() -> None:
+    typo = container("typo", io_containers_autoupdate="Registry")
+    wrong = container("wrong", com_centurylinklabs_watchtower_enable="sure")
+    for selection in (
+        select_containers([typo, wrong]),
+        select_containers([typo, wrong], all_running=True),
+        select_containers([typo, wrong], names=["typo", "wrong"]),
+    ):
+        assert selection.containers == ()
+        assert [
+            (c.name, "is not true or false" in why or "Registry" in why)
+            for c, why in selection.invalid
+        ] == [
+            ("typo", True),
+            ("wrong", True),
+        ]
+
+
+def test_podman_disabled_is_an_opt_out_under_all_and_by_name() -> None:
+    off = container("off", io_containers_autoupdate="disabled")
+    for selection in (
+        select_containers([off], all_running=True),
+        select_containers([off], names=["off"]),
+    ):
+        assert selection.containers == ()
+        assert "io.containers.autoupdate=disabled" in selection.excluded["off"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "words"),
+    [
+        (
+            {"com.docker.swarm.task.id": "t1", "com.docker.swarm.service.name": "web"},
+            "Swarm task of web",
+        ),
+        ({"PODMAN_SYSTEMD_UNIT": "container-web.service"}, "systemd unit container-web.service"),
+        (
+            {"io.kubernetes.pod.uid": "u1", "io.kubernetes.pod.name": "web-0"},
+            "Kubernetes pod web-0",
+        ),
+    ],
+)
+def test_orchestrated_containers_are_skipped_with_the_reason_even_under_all(
+    labels: dict[str, str], words: str
+) -> None:
+    task = Container(
+        "c" * 64, "task", "app:1", "sha256:" + "a" * 64, {"colibri.enable": "true", **labels}
+    )
+    for selection in (
+        select_containers([task]),
+        select_containers([task], all_running=True),
+        select_containers([task], names=["task"]),
+    ):
+        assert selection.containers == ()
+        assert words in selection.excluded["task"]
+    assert orchestrated_by(labels) == select_containers([task]).excluded["task"]
+
+
+def test_an_opt_out_is_reported_as_the_opt_out() -> None:
+    task = container("t", colibri_enable="false")
+    assert (
+        select_containers([task], all_running=True).excluded["t"]
+        == "excluded by label (colibri.enable=false)"
+    )
+    assert orchestrated_by({}) is None
 
 
 def test_selection_rules() -> None:
@@ -83,3 +181,10 @@ def test_selection_rules() -> None:
     named = select_containers(pool, names=["sleeping", "nope", "off"])
     assert [c.name for c in named.containers] == ["sleeping"]
     assert named.missing == ("nope",) and "off" in named.excluded
+
+
+def test_a_probe_that_cannot_work_is_an_error_at_check_time() -> None:
+    isolated = container("iso", mode="none", colibri_enable="true", colibri_probe="tcp://:80")
+    selection = select_containers([isolated])
+    assert selection.containers == ()
+    assert [(c.name, "network_mode none" in why) for c, why in selection.invalid] == [("iso", True)]

@@ -320,3 +320,17 @@ def test_linux_entries_ignore_windows_entries_in_a_mixed_index() -> None:
     children = (*WINDOWS, entry("linux", os="linux"))
 
     assert choose_child(children, Platform("linux", "x86_64")) == children[-1]
+
+
+@pytest.mark.parametrize(
+    "text", ["linux /arm", "linux/&arm", "linux/arm/v 7", "lin.ux/amd64", "linux/amd64/"]
+)
+def test_parse_platform_refuses_invalid_components(text: str) -> None:
+    with pytest.raises(ValueError, match="invalid platform"):
+        parse_platform(text)
+
+
+def test_parse_platform_accepts_the_component_characters_containerd_does() -> None:
+    assert parse_platform("linux/x86_64") == Platform("linux", "amd64", None)
+    assert parse_platform("Linux/ARM64/v8") == Platform("linux", "arm64", None)
+    assert parse_platform("linux/loong-64").architecture == "loong-64"

@@ -516,3 +516,45 @@ def test_newest_tag_matches_a_brute_force_oracle(
 
     tags = [".".join(map(str, core)) for core in cores]
     assert newest_tag(".".join(map(str, current)), tags, TagRules(policy)) == expected
+
+
+@pytest.mark.parametrize("policy", [VersionPolicy.MAJOR, VersionPolicy.ALL])
+def test_a_calendar_version_is_another_family_not_a_newer_major(policy: VersionPolicy) -> None:
+    rules = TagRules(policy)
+    assert newest_tag("5.1.4", ["5.1.5", "20.04.1", "2025.01.0", "6.0.0"], rules) == "6.0.0"
+    assert newest_tag("5.1.4", ["20.04.1", "2025.1.0"], rules) is None
+
+
+def test_calendar_versions_move_within_their_family() -> None:
+    assert newest_tag("20.04.1", ["22.04.1", "20.04.2"], ALL) == "22.04.1"
+    assert newest_tag("24.04", ["24.10", "25.04"], ALL) == "25.04"
+    assert newest_tag("2024.10.1", ["2025.1.0", "5.0.0"], ALL) == "2025.1.0"
+    assert newest_tag("0.9", ["1.01"], ALL) == "1.01"  # a leading zero alone is not a date
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "0a1b2c3",
+        "1a2b3c4",
+        "3f786850e387550fdab836ed7e6dc881de23001b",
+        "01aecc",
+        "01aecc#v2.1.0",
+        "stable_arm64",
+        "linux-amd64",
+        "latest-aarch64",
+        "v1.2.3 ",
+    ],
+)
+def test_tags_whose_numbers_are_not_a_version(tag: str) -> None:
+    assert parse_tag(tag) is None
+
+
+@pytest.mark.parametrize("tag", ["1.1.1w", "2.0.0b1", "v1.2.3", "1.2.3-arm64", "20240101", "jdk11"])
+def test_tags_that_stay_versions(tag: str) -> None:
+    assert parse_tag(tag) is not None
+
+
+def test_a_commit_tag_is_never_moved_to_another_commit() -> None:
+    assert newest_tag("1a2b3c4", ["5a6b7c8", "9a0b1c2"], ALL) is None
+    assert newest_tag("1.0.0", ["1a2b3c4", "1.0.1", "9f8e7d6c"], ALL) == "1.0.1"

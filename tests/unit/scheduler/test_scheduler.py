@@ -93,7 +93,7 @@ def test_a_due_setting_is_claimed_to_its_next_slot_and_run_once() -> None:
     drained(scheduler)
     assert runner.runs == [(setting.id, TRIGGER)]
     assert store.claims == [
-        (setting.id, T0 - timedelta(seconds=1), datetime(2026, 3, 3, 4, 0, tzinfo=UTC))
+        (setting.id, T0 - timedelta(seconds=1), datetime(2026, 3, 3, 3, 0, tzinfo=UTC))
     ]
 
 

@@ -232,3 +232,25 @@ def test_an_unreadable_policy_label_is_an_error_naming_it() -> None:
     assert result.status is CheckStatus.ERROR
     assert "colibri.policy" in result.reason
     assert sum(registry.requests.values()) == 0
+
+
+def test_an_unreadable_opt_in_label_is_an_error_result_and_costs_no_request() -> None:
+    engine, registry = FakeEngine(), FakeRegistry()
+    image = local_image("a", f"{REG}/app@{A}")
+    engine.add("typo", f"{REG}/app:1", image, io_containers_autoupdate="Registry")
+    engine.add("web", f"{REG}/app:1", image, colibri_enable="true")
+    registry.set_tag(f"{REG}/app:1", manifest(A))
+    results = run(engine, registry)
+    assert results["typo"].status is CheckStatus.ERROR  # type: ignore[attr-defined]
+    assert 'invalid auto-update policy "Registry"' in results["typo"].reason  # type: ignore[attr-defined]
+    assert results["web"].status is CheckStatus.UP_TO_DATE  # type: ignore[attr-defined]
+    assert registry.requests["HEAD"] == 1
+
+
+def test_an_orchestrated_container_is_excluded_with_the_reason_under_all() -> None:
+    engine, registry = FakeEngine(), FakeRegistry()
+    image = local_image("a", f"{REG}/app@{A}")
+    engine.add("task", f"{REG}/app:1", image, com_docker_swarm_task_id="t1")
+    report = CheckService(engine, registry).check(CheckRequest(all_running=True))
+    assert report.results == ()
+    assert "Swarm task" in report.excluded["task"]

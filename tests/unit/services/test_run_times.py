@@ -23,23 +23,23 @@ def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
 
 
-def test_daily_runs_at_four_utc_by_default() -> None:
+def test_daily_runs_at_three_utc_by_default() -> None:
     daily = Schedule.of("daily")
-    assert next_run(daily, utc(2026, 3, 2, 3, 59)) == utc(2026, 3, 2, 4, 0)
-    assert next_run(daily, utc(2026, 3, 2, 4, 0)) == utc(2026, 3, 3, 4, 0)  # strictly after
+    assert next_run(daily, utc(2026, 3, 2, 2, 59)) == utc(2026, 3, 2, 3, 0)
+    assert next_run(daily, utc(2026, 3, 2, 3, 0)) == utc(2026, 3, 3, 3, 0)  # strictly after
 
 
-def test_weekly_runs_on_mondays_at_four() -> None:
+def test_weekly_runs_on_mondays_at_three() -> None:
     weekly = Schedule.of("weekly")
     runs = upcoming(weekly, utc(2026, 3, 3, 0, 0), 3)  # a Tuesday
-    assert runs == [utc(2026, 3, 9, 4), utc(2026, 3, 16, 4), utc(2026, 3, 23, 4)]
+    assert runs == [utc(2026, 3, 9, 3), utc(2026, 3, 16, 3), utc(2026, 3, 23, 3)]
     assert all(run.weekday() == 0 for run in runs)
 
 
 def test_the_cron_is_read_on_the_time_zones_wall_clock() -> None:
     paris = Schedule.of("daily", timezone="Europe/Paris")
-    assert next_run(paris, utc(2026, 1, 10, 0, 0)) == utc(2026, 1, 10, 3, 0)  # CET, +01:00
-    assert next_run(paris, utc(2026, 7, 10, 0, 0)) == utc(2026, 7, 10, 2, 0)  # CEST, +02:00
+    assert next_run(paris, utc(2026, 1, 10, 0, 0)) == utc(2026, 1, 10, 2, 0)  # CET, +01:00
+    assert next_run(paris, utc(2026, 7, 10, 0, 0)) == utc(2026, 7, 10, 1, 0)  # CEST, +02:00
     tokyo = Schedule.of("custom", "30 9 * * *", "Asia/Tokyo")
     assert next_run(tokyo, utc(2026, 7, 10, 0, 0)) == utc(2026, 7, 10, 0, 30)
 
@@ -85,7 +85,7 @@ def test_runs_are_increasing_and_after_the_start_through_a_whole_year_of_dst() -
 def test_missed_slots_collapse_into_the_next_one_after_now() -> None:
     daily = Schedule.of("daily")
     now = utc(2026, 3, 10, 12, 0)  # last ran a week ago: one run now, next tomorrow
-    assert next_run(daily, now) == utc(2026, 3, 11, 4, 0)
+    assert next_run(daily, now) == utc(2026, 3, 11, 3, 0)
 
 
 def test_a_cron_without_dates_has_no_next_run() -> None:
@@ -103,6 +103,28 @@ def test_describe_cron_says_it_in_words_with_the_next_five_runs() -> None:
     assert words == "At 04:00, only on Monday"
     assert runs[0] == utc(2026, 3, 9, 4) and len(runs) == 5
     assert all(run.tzinfo is UTC for run in runs)
+
+
+@pytest.mark.parametrize("weekdays", ["7-7", "7/1", "7", "0", "sun", "sun-sun"])
+def test_sunday_as_seven_runs_on_sundays_only(weekdays: str) -> None:
+    words, runs = describe_cron(f"0 4 * * {weekdays}", "UTC", utc(2026, 3, 3))
+    assert words == "At 04:00, only on Sunday"
+    assert all(run.isoweekday() == 7 for run in runs) and len(runs) == 5
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "days"),
+    [("sat-sun", {6, 7}), ("fri-sun", {5, 6, 7}), ("MON-SUN", set(range(1, 8)))],
+)
+def test_day_name_ranges_ending_on_sunday_run_to_sunday(weekdays: str, days: set[int]) -> None:
+    runs = upcoming(Schedule.of("custom", f"0 4 * * {weekdays}"), utc(2026, 3, 3), 14)
+    assert {run.isoweekday() for run in runs} == days
+
+
+def test_a_question_mark_in_a_list_is_refused_before_it_is_stored() -> None:
+    with pytest.raises(Invalid) as caught:
+        Schedule.of("custom", "* * ?,* * *")
+    assert caught.value.field == "cron"
 
 
 @pytest.mark.parametrize(

@@ -24,11 +24,11 @@ def service(clock: FakeClock) -> ScheduleService:
 
 
 def test_create_schedules_the_first_run_from_now(service: ScheduleService) -> None:
-    setting = service.create(NewAutoUpdate(1, "web"))  # daily at 04:00 UTC
-    assert setting.next_run_at == datetime(2026, 3, 3, 4, 0, tzinfo=UTC)
+    setting = service.create(NewAutoUpdate(1, "web"))  # daily at 03:00 UTC
+    assert setting.next_run_at == datetime(2026, 3, 3, 3, 0, tzinfo=UTC)
     paris = AutoUpdateConfig(schedule=Schedule.of("weekly", timezone="Europe/Paris"))
     other = service.create(NewAutoUpdate(1, "db", paris, next_run_at=T0))
-    assert other.next_run_at == datetime(2026, 3, 9, 3, 0, tzinfo=UTC)  # Monday 04:00 CET
+    assert other.next_run_at == datetime(2026, 3, 9, 2, 0, tzinfo=UTC)  # Monday 03:00 CET
 
 
 def test_a_disabled_setting_has_no_next_run(service: ScheduleService) -> None:
@@ -80,7 +80,7 @@ def test_list_pages_and_refuses_bad_pages(service: ScheduleService) -> None:
 
 def test_next_runs_default_to_now(service: ScheduleService) -> None:
     runs = service.next_runs(Schedule.of("daily"), 3)
-    assert runs == [datetime(2026, 3, d, 4, 0, tzinfo=UTC) for d in (3, 4, 5)]
+    assert runs == [datetime(2026, 3, d, 3, 0, tzinfo=UTC) for d in (3, 4, 5)]
     with pytest.raises(Invalid, match="count"):
         service.next_runs(Schedule.of("daily"), 0)
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -19,6 +20,7 @@ from colibri.domain.journal import NewRun, RunStatus, Step
 from colibri.domain.messages import Message
 from colibri.domain.model import DOCKER_MANIFEST, CheckStatus, RemoteManifest
 from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
+from colibri.domain.ports import Journal
 from colibri.domain.settings import NewAutoUpdate
 from colibri.domain.tokens import ApiToken, IssuedToken, NewApiToken, Permission
 from colibri.errors import NotifyError, StoreError
@@ -30,13 +32,13 @@ from colibri.services.notifications import NotificationService
 from colibri.services.runs import RunService
 from colibri.services.targets import TargetService
 from colibri.services.tokens import TokenService
+from colibri.store import make_store
 from tests.fakes import FakeClock, FakeEngine, FakeRegistry, digest_of, local_image
 from tests.unit.services.serve_fakes import (
     T0,
     FakeAutoUpdates,
     FakeEngines,
     FakeEnvironments,
-    FakeJournal,
     FakeMetrics,
     FakeStatuses,
     Inbox,
@@ -236,7 +238,7 @@ def test_a_test_send_reports_delivery_or_the_error() -> None:
 class Runner:
     """Writes a small story into the journal when released."""
 
-    journal: FakeJournal
+    journal: Journal
     release: threading.Event = field(default_factory=threading.Event)
     ran: list[str | None] = field(default_factory=list)
 
@@ -251,17 +253,27 @@ class Runner:
         return None
 
 
-def runs_world() -> tuple[RunService, Runner, FakeJournal, FakeAutoUpdates]:
+def runs_world(tmp_path: Path) -> tuple[RunService, Runner, Journal, FakeAutoUpdates]:
+    """Runs on a real journal (SQLite), which writes the event feed too."""
     clock = FakeClock(T0)
-    journal, settings = FakeJournal(clock), FakeAutoUpdates(clock)
+    store = make_store(f"sqlite:///{tmp_path / 'colibri.db'}", clock=clock)
+    settings = FakeAutoUpdates(clock)
     settings.create(NewAutoUpdate(1, "web"))
-    runner = Runner(journal)
-    service = RunService(journal, runner, settings, FakeEnvironments(clock), clock, workers=2)  # type: ignore[arg-type]
-    return service, runner, journal, settings
+    runner = Runner(store.journal)
+    service = RunService(
+        store.journal,
+        runner,  # type: ignore[arg-type]
+        settings,
+        FakeEnvironments(clock),
+        clock,
+        activity=store.activity,
+        workers=2,
+    )
+    return service, runner, store.journal, settings
 
 
-def test_run_now_answers_with_the_run_id_before_the_run_has_done_anything() -> None:
-    service, runner, journal, _ = runs_world()
+def test_run_now_answers_with_the_run_id_before_the_run_has_done_anything(tmp_path: Path) -> None:
+    service, runner, journal, _ = runs_world(tmp_path)
     run_id = service.start_now(1)
     assert run_id is not None
     run = service.get_run(run_id)
@@ -270,11 +282,11 @@ def test_run_now_answers_with_the_run_id_before_the_run_has_done_anything() -> N
     runner.release.set()
     assert service.drain(10) is True
     assert runner.ran == [run_id]
-    assert journal.runs[run_id].status is RunStatus.UP_TO_DATE
+    assert journal.get_run(run_id).status is RunStatus.UP_TO_DATE
 
 
-def test_unknown_settings_and_runs_give_none() -> None:
-    service, runner, _, _ = runs_world()
+def test_unknown_settings_and_runs_give_none(tmp_path: Path) -> None:
+    service, runner, _, _ = runs_world(tmp_path)
     assert service.start_now(99) is None
     assert service.get_run("nope") is None and service.get_run("x" * 100) is None
     assert list(service.follow("nope")) == []
@@ -282,42 +294,62 @@ def test_unknown_settings_and_runs_give_none() -> None:
     service.drain(1)
 
 
-def test_follow_yields_steps_and_logs_as_written_then_the_outcome() -> None:
-    service, runner, _, _ = runs_world()
+def test_follow_yields_steps_and_logs_as_written_then_the_outcome(tmp_path: Path) -> None:
+    service, runner, _, _ = runs_world(tmp_path)
     run_id = service.start_now(1)
     assert run_id is not None
     threading.Timer(0.1, runner.release.set).start()
     events = list(service.follow(run_id, poll=0.01))
-    # Each poll yields its new steps, then its new log lines: how they interleave depends on
-    # when the polls fall, their order within each kind does not.
-    assert [e["step"] for e in events if e["event"] == "step"] == ["resolve", "done"]
-    assert [e["message"] for e in events if e["event"] == "log"] == ["checked"]
-    assert len(events) == 4 and events[-1]["event"] == "finished"
+    assert [e["event"] for e in events] == ["started", "step", "log", "step", "finished"]
+    assert [e.get("step") or e.get("message") for e in events[1:4]] == [
+        "resolve",
+        "checked",
+        "done",
+    ]
     assert events[-1]["status"] == "up_to_date" and events[-1]["reason"] == "up to date"
+    ids = [e["id"] for e in events]
+    assert ids == sorted(set(ids))
+    resumed = list(service.follow(run_id, after=ids[2]))
+    assert resumed == events[3:]  # a reconnection misses nothing and repeats nothing
     assert service.drain(10)
 
 
-def test_after_drain_no_run_is_taken() -> None:
-    service, runner, _, _ = runs_world()
+def test_the_feed_of_every_run_starts_now_or_after_the_id_given(tmp_path: Path) -> None:
+    service, runner, journal, _ = runs_world(tmp_path)
+    earlier = journal.start_run(NewRun("local", "old", "", ""))
+    feed = service.follow_all(poll=0.01, heartbeat=0.02)
+    later = journal.start_run(NewRun("local", "new", "", ""))
+    first = next(feed)
+    assert first is not None and (first["event"], first["run_id"]) == ("started", later.id)
+    assert next(feed) is None  # quiet: a heartbeat
+    replay = service.follow_all(after=0, poll=0.01)
+    assert [next(replay)["run_id"], next(replay)["run_id"]] == [earlier.id, later.id]  # type: ignore[index]
+    runner.release.set()
+    service.drain(1)
+    assert list(feed) == []  # a drained service ends the feed
+
+
+def test_after_drain_no_run_is_taken(tmp_path: Path) -> None:
+    service, runner, _, _ = runs_world(tmp_path)
     runner.release.set()
     assert service.drain(1)
     with pytest.raises(StoreError, match="shutting down"):
         service.start_now(1)
 
 
-def test_a_run_still_queued_at_shutdown_is_closed_as_skipped() -> None:
-    service, runner, journal, settings = runs_world()
+def test_a_run_still_queued_at_shutdown_is_closed_as_skipped(tmp_path: Path) -> None:
+    service, runner, journal, settings = runs_world(tmp_path)
     settings.create(NewAutoUpdate(1, "db"))
     started = [service.start_now(1), service.start_now(1), service.start_now(2)]
     assert None not in started
     assert _until(lambda: len(runner.ran) == 2)  # two workers: the third run is queued
     assert service.drain(0.2) is False  # two still running: left to finish or to recovery
     queued = next(run_id for run_id in started if run_id not in runner.ran)
-    assert journal.runs[queued].status is RunStatus.SKIPPED
-    assert journal.runs[queued].reason == "colibri stopped before this run began"
+    assert journal.get_run(queued).status is RunStatus.SKIPPED
+    assert journal.get_run(queued).reason == "colibri stopped before this run began"
     runner.release.set()
     assert _until(
-        lambda: all(journal.runs[str(r)].status is RunStatus.UP_TO_DATE for r in runner.ran)
+        lambda: all(journal.get_run(str(r)).status is RunStatus.UP_TO_DATE for r in runner.ran)
     )
     assert len(runner.ran) == 2 and queued not in runner.ran
 
@@ -331,10 +363,11 @@ def _until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
     return True
 
 
-def test_list_runs_pages() -> None:
-    service, runner, journal, _ = runs_world()
+def test_list_runs_pages(tmp_path: Path) -> None:
+    service, runner, journal, _ = runs_world(tmp_path)
     for name in ("a", "b", "c"):
         journal.start_run(NewRun("local", name, "", ""))
+        service.clock.sleep(1)
     assert [r.container_name for r in service.list_runs(limit=2)] == ["c", "b"]
     assert [r.container_name for r in service.list_runs("a")] == ["a"]
     with pytest.raises(Invalid, match="limit"):

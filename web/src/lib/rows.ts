@@ -51,7 +51,7 @@ function latestRuns(runs: Run[]): Map<string, Run> {
 
 /** The words for a setting's schedule: `daily (At 04:00)`, or the custom cron's. */
 export function scheduleText(setting: Setting): string {
-  const cron = setting.schedule_type === "custom" ? setting.cron : SCHEDULE_CRONS[setting.schedule_type];
+  const cron = setting.schedule_type === "custom" ? setting.cron_expression : SCHEDULE_CRONS[setting.schedule_type];
   const words = describeCron(cron);
   return setting.schedule_type === "custom" ? `${cron} (${words})` : `${setting.schedule_type} (${words})`;
 }

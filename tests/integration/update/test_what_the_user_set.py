@@ -1,0 +1,117 @@
+"""On the real daemon: an update keeps the MAC the user set and the reference the user wrote,
+accepts a host UTS namespace, probes a host-network service on loopback, and leaves containers
+that an orchestrator runs alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import docker
+import pytest
+
+from tests.support.docker_env import DockerTracker
+from tests.support.registry import free_port
+from tests.support.scenario import ColibriCli, Published, Publisher
+
+pytestmark = pytest.mark.docker
+
+OPT_IN = {"colibri.enable": "true"}
+Upstream = Callable[..., tuple[Published, Published]]
+
+
+@pytest.fixture
+def upstream(publisher: Publisher, session_prefix: str, request: pytest.FixtureRequest) -> Upstream:
+    repo = f"{session_prefix}/{request.node.name[5:30].replace('_', '-').strip('-')}"
+
+    def make(**v2_build: Any) -> tuple[Published, Published]:
+        return publisher.upstream_moved(repo, **v2_build)
+
+    return make
+
+
+def derived_mac(ip: str) -> str:
+    return "02:42:" + ":".join(f"{int(part):02x}" for part in ip.split("."))
+
+
+def test_the_users_mac_and_reference_are_kept_and_engine_macs_are_not(
+    upstream: Upstream,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_api: docker.APIClient,
+) -> None:
+    v1, v2 = upstream()
+    front, back = docker_tracker.network("front"), docker_tracker.network("back")
+    old = docker_tracker.run(
+        v1.ref, "mac", labels=OPT_IN, network=front.name, mac_address="02:aa:bb:cc:dd:01"
+    )
+    back.connect(old)
+    before = docker_api.inspect_container(old.id)
+    assert before["NetworkSettings"]["Networks"][front.name]["MacAddress"] == "02:aa:bb:cc:dd:01"
+
+    [outcome] = colibri.json("update", old.name)
+    assert outcome["status"] == "updated", outcome
+
+    after = docker_api.inspect_container(old.name)
+    networks = after["NetworkSettings"]["Networks"]
+    assert networks[front.name]["MacAddress"] == "02:aa:bb:cc:dd:01"
+    assert networks[back.name]["MacAddress"] == derived_mac(networks[back.name]["IPAddress"])
+    assert after["Config"]["Image"] == v1.ref  # as written: host/repo:1, no digest
+    pulled = docker_api.inspect_image(f"{v2.repository}@{v2.digest}")  # type: ignore[no-untyped-call]
+    assert after["Image"] == pulled["Id"]
+
+
+def test_a_host_uts_namespace_with_the_hosts_name_is_recreated(
+    upstream: Upstream,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    docker_api: docker.APIClient,
+) -> None:
+    v1, _ = upstream()
+    old = docker_tracker.run(v1.ref, "uts", labels=OPT_IN, uts_mode="host")
+    [outcome] = colibri.json("update", old.name)
+    assert outcome["status"] == "updated", outcome
+    after = docker_api.inspect_container(old.name)
+    assert after["HostConfig"]["UTSMode"] == "host" and after["Id"] != old.id
+
+
+def test_a_probe_of_a_host_network_container_dials_loopback(
+    upstream: Upstream, docker_tracker: DockerTracker, colibri: ColibriCli
+) -> None:
+    port = free_port()
+    httpd = [
+        "sh",
+        "-c",
+        f"mkdir -p /www && echo ok > /www/i && exec httpd -f -p 127.0.0.1:{port} -h /www",
+    ]
+    v1, _ = upstream(cmd=httpd)
+    labels = {**OPT_IN, "colibri.probe": f"http://:{port}/i"}
+    old = docker_tracker.run(v1.ref, "hostnet", labels=labels, command=httpd, network_mode="host")
+    [outcome] = colibri.json("update", old.name, COLIBRI_PROBE_TIMEOUT="5")
+    assert outcome["status"] == "updated", outcome
+
+
+@pytest.mark.parametrize(
+    ("labels", "words"),
+    [
+        (
+            {"com.docker.swarm.task.id": "t1", "com.docker.swarm.service.name": "web"},
+            "Swarm task of web",
+        ),
+        ({"PODMAN_SYSTEMD_UNIT": "container-web.service"}, "systemd unit container-web.service"),
+    ],
+)
+def test_an_orchestrated_container_is_skipped_with_the_reason(
+    upstream: Upstream,
+    docker_tracker: DockerTracker,
+    colibri: ColibriCli,
+    labels: dict[str, str],
+    words: str,
+) -> None:
+    v1, _ = upstream()
+    old = docker_tracker.run(v1.ref, "orch", labels={**OPT_IN, **labels})
+    [outcome] = colibri.json("update", old.name)
+    assert outcome["status"] == "skipped" and words in outcome["reason"], outcome
+    assert docker_tracker.client.containers.get(old.name).id == old.id
+    checked = colibri.run("check", old.name, "--format", "json")
+    assert checked.returncode == 0 and words in checked.stderr
