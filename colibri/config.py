@@ -7,6 +7,7 @@ by :func:`load_settings` when a command starts, never at import time.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -109,6 +110,14 @@ class Settings(BaseSettings):
     """COLIBRI_SIGNATURE_REPOSITORY: where ``.sig`` signatures are stored when not next to the
     image (cosign's COSIGN_REPOSITORY), e.g. ``registry.lan/signatures``."""
 
+    # -- the operator's controls (see colibri.domain.controls) ---------------------------------
+    window: str | None = None
+    """COLIBRI_WINDOW: when updates may start, as ``Sat,Sun 02:00-05:00 Europe/Paris``
+    (several joined with ``;``); default: any time. Per container: ``colibri.window``."""
+    min_age: str | None = None
+    """COLIBRI_MIN_AGE: how old a new image must be before it is installed, as ``3d``;
+    default: no minimum. Per container: ``colibri.min-age``."""
+
     # -- colibri serve: the API, the admin token, the scheduler ---------------------------------
     api_host: str = Field("127.0.0.1", min_length=1, max_length=255)
     """COLIBRI_API_HOST: the address the API listens on (default 127.0.0.1: this machine
@@ -133,6 +142,65 @@ class Settings(BaseSettings):
     session_lifetime: timedelta = timedelta(hours=12)
     """COLIBRI_SESSION_LIFETIME: how long a web UI sign-in lasts, as ``30m``, ``12h`` or
     seconds (default 12h; never longer than the token it was made with)."""
+
+    notify_urls: CommaList = ()
+    """COLIBRI_NOTIFY_URLS: Apprise URLs (separated by spaces or commas) told of every event by
+    ``colibri check``, ``colibri update`` and ``colibri serve`` (besides the targets made in
+    the API). Secrets: never logged nor echoed."""
+    cleanup: bool = True
+    """COLIBRI_CLEANUP: ``colibri serve`` removes the old image after a committed update when
+    nothing else uses it (default true; label ``colibri.cleanup=false`` keeps it)."""
+    schedule: str = "0 3 * * *"
+    """COLIBRI_SCHEDULE: when ``colibri serve`` updates the opted-in containers that have no
+    setting nor ``colibri.schedule`` label (a five-field cron, default ``0 3 * * *``)."""
+    timezone: str = ""
+    """COLIBRI_TIMEZONE: the IANA time zone the label-driven crons are read in (default: the
+    host's)."""
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from colibri.domain.cron import check_cron
+
+        try:
+            return check_cron(value)
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        from colibri.domain.settings import check_timezone
+
+        try:
+            return check_timezone(value.strip())
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+
+    @property
+    def effective_timezone(self) -> str:
+        """``COLIBRI_TIMEZONE``, else the host's zone (``TZ``, else ``/etc/localtime``), else
+        ``UTC``."""
+        return self.timezone or _host_timezone()
+
+    @field_validator("notify_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part for part in re.split(r"[\s,]+", value) if part)
+        return value
+
+    history_days: int = Field(365, ge=1, le=36_500)
+    """COLIBRI_HISTORY_DAYS: finished update runs older than this many days are deleted by
+    ``colibri serve``, except each container's newest COLIBRI_HISTORY_RUNS (default 365)."""
+    history_runs: int = Field(50, ge=0, le=1_000_000)
+    """COLIBRI_HISTORY_RUNS: the newest runs of each container kept whatever their age
+    (default 50)."""
+    notify_dedup_days: int = Field(365, ge=1, le=36_500)
+    """COLIBRI_NOTIFY_DEDUP_DAYS: how long an announced event (an update available for one
+    digest of one container) is remembered so it is not announced again (default 365)."""
 
     api_max_body: int = Field(262_144, ge=1024, le=67_108_864)
     """COLIBRI_API_MAX_BODY: the largest request body the API reads, in bytes (default
@@ -261,6 +329,31 @@ class Settings(BaseSettings):
 
         return OnFailure(self.scan_failure)
 
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        from colibri.domain.windows import parse_windows
+
+        try:
+            return str(parse_windows(value))
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+
+    @field_validator("min_age")
+    @classmethod
+    def _min_age(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        from colibri.domain.image_age import parse_min_age
+
+        try:
+            parse_min_age(value)
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+        return value.strip()
+
     @field_validator("signature_repository")
     @classmethod
     def _repository(cls, value: str | None) -> str | None:
@@ -306,6 +399,28 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from exc
 
 
+def _host_timezone() -> str:
+    """The IANA name of this machine's time zone, ``UTC`` when it cannot be told."""
+    from zoneinfo import ZoneInfo
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        candidates.append(target.partition("/zoneinfo/")[2])
+    except OSError:
+        pass
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ValueError, OSError, KeyError):
+            continue
+        return name
+    return "UTC"
+
+
 def _secret(name: str) -> bool:
     """Values of these variables are never echoed back in error messages."""
-    return any(word in name for word in ("TOKEN", "PASSWORD", "SECRET", "DATABASE_URL", "KEY"))
+    secrets = ("TOKEN", "PASSWORD", "SECRET", "DATABASE_URL", "KEY", "NOTIFY_URLS")
+    return any(word in name for word in secrets)

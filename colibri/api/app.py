@@ -50,6 +50,7 @@ _TAGS = [
     {"name": "session", "description": "The web UI's sign-in: a token for a cookie."},
     {"name": "tokens", "description": "API tokens: made, listed, revoked."},
     {"name": "system", "description": "Health and Prometheus metrics."},
+    {"name": "audit", "description": "Who changed what through the API, and when."},
 ]
 
 

@@ -26,6 +26,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from colibri.api.errors import field_error
 from colibri.api.ports import (
+    AuditApi,
+    BadDigestApi,
     ContainerApi,
     EnvironmentApi,
     HealthApi,
@@ -33,6 +35,7 @@ from colibri.api.ports import (
     RunApi,
     ScheduleApi,
     SessionApi,
+    SkipApi,
     TargetApi,
     TokenApi,
 )
@@ -67,6 +70,9 @@ class ApiServices:
     metrics: MetricsApi
     health: HealthApi
     sessions: SessionApi
+    skips: SkipApi
+    audit: AuditApi
+    bad_digests: BadDigestApi
 
 
 bearer = HTTPBearer(

@@ -7,7 +7,7 @@ store's: an unknown id gives ``None`` (``get``/``update``/``start_now``) or ``Fa
 field; a clash with stored rows raises a ``StoreError`` with ``kind == "conflict"`` and a
 ``field`` attribute. ``colibri.services`` implements them (``EnvironmentService``,
 ``ScheduleService``, ``RunService``, ``ContainerService``, ``TokenService``,
-``TargetService``, ``MetricsService``, ``HealthService``).
+``TargetService``, ``MetricsService``, ``HealthService``, ``SkipService``).
 """
 
 from __future__ import annotations
@@ -17,18 +17,24 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from colibri.domain.audit import AuditAction, AuditEntry, AuditResource
+    from colibri.domain.bad_digests import BadDigest
     from colibri.domain.container_status import ContainerStatus
     from colibri.domain.environments import Environment, NewEnvironment
     from colibri.domain.journal import RunRecord
     from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
     from colibri.domain.sessions import IssuedSession
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
+    from colibri.domain.skips import Skip
     from colibri.domain.tokens import ApiToken, IssuedToken
     from colibri.services.containers import CheckSummary
     from colibri.services.runs import Pause
+    from colibri.services.skips import SkipRequest
     from colibri.services.targets import DeliveryReport
 
 __all__ = [
+    "AuditApi",
+    "BadDigestApi",
     "ContainerApi",
     "EnvironmentApi",
     "HealthApi",
@@ -36,6 +42,7 @@ __all__ = [
     "RunApi",
     "ScheduleApi",
     "SessionApi",
+    "SkipApi",
     "TargetApi",
     "TokenApi",
 ]
@@ -132,6 +139,22 @@ class ContainerApi(Protocol):
         ...
 
 
+class SkipApi(Protocol):
+    """Skips and snoozes (``SkipService``)."""
+
+    def skip(self, request: SkipRequest, offered: str | None = None) -> Skip:
+        """Record it; ``Invalid`` naming the field that is wrong."""
+        ...
+
+    def unskip(self, environment: str, container_name: str) -> int: ...
+
+    def delete(self, skip_id: int) -> bool: ...
+
+    def list_skips(
+        self, environment: str | None = None, container_name: str | None = None
+    ) -> list[Skip]: ...
+
+
 class TokenApi(Protocol):
     """API tokens (``TokenService``)."""
 
@@ -203,4 +226,36 @@ class HealthApi(Protocol):
 
     def check(self) -> Mapping[str, bool]:
         """Each part (``store``, ``daemon``) and whether it answers now; never raises."""
+        ...
+
+
+class AuditApi(Protocol):
+    """The audit trail (``AuditService``)."""
+
+    def record(
+        self,
+        token: ApiToken | None,
+        action: AuditAction,
+        resource: AuditResource,
+        resource_id: object,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+    ) -> AuditEntry | None:
+        """Record one change; never raises for a store failure (``None`` then)."""
+        ...
+
+    def list(
+        self, resource: AuditResource | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[AuditEntry]: ...
+
+
+class BadDigestApi(Protocol):
+    """The digests not to try again (``BadDigestService``)."""
+
+    def list(
+        self, environment_id: int | None = None, container_name: str | None = None
+    ) -> Sequence[BadDigest]: ...
+
+    def clear(self, environment_id: int, container_name: str, digest: str | None = None) -> int:
+        """Forget a container's records (only ``digest``'s when given); how many."""
         ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from colibri.bootstrap.clients import check_service, open_store, registry_auth_for
@@ -15,7 +16,15 @@ from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
 if TYPE_CHECKING:
+    from colibri.services.audit import AuditService
+    from colibri.services.bad_digests import BadDigestService
+    from colibri.services.environments import EnvironmentService
+    from colibri.services.notifications import NotificationService
     from colibri.services.scan import ScanService
+    from colibri.services.schedules import ScheduleService
+    from colibri.services.self_update import SelfUpdater
+    from colibri.services.skips import SkipService
+    from colibri.services.targets import TargetService
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
     from colibri.update.model import UpdateOptions
@@ -68,7 +77,60 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             verifier,
             environment=settings.environment,
         )
-        yield UpdateService(check, executor, recoverer)
+        yield UpdateService(check, executor, recoverer, self_updater(settings))
+
+
+@contextmanager
+def notifications(settings: Settings) -> Iterator[NotificationService | None]:
+    """What tells the URLs of ``COLIBRI_NOTIFY_URLS`` about a check or an update; ``None``
+    when there are none. "Update available" is told once per container and digest, as the
+    service does, through the notification log in the configured database."""
+    if not settings.notify_urls:
+        yield None
+        return
+    from colibri.notify import AppriseNotifier
+    from colibri.registry.clock import SystemClock
+    from colibri.services.notifications import ConfiguredTargets, NotificationService
+
+    with open_store(settings) as store:
+        targets = ConfiguredTargets(settings.notify_urls)
+        yield NotificationService(AppriseNotifier(), targets, store.notification_log, SystemClock())
+
+
+@dataclass(frozen=True)
+class Admin:
+    """What ``colibri schedule|env|notify|bad-digest`` manage, straight in the store."""
+
+    schedules: ScheduleService
+    environments: EnvironmentService
+    targets: TargetService
+    bad_digests: BadDigestService
+    audit: AuditService
+
+
+@contextmanager
+def admin(settings: Settings) -> Iterator[Admin]:
+    """The service's settings, environments, notification targets and bad digests in the
+    configured database (migrated on open); every change goes to the audit trail as ``cli``."""
+    from colibri.notify import AppriseNotifier, validate_url
+    from colibri.registry.clock import SystemClock
+    from colibri.services.audit import AuditService
+    from colibri.services.bad_digests import BadDigestService
+    from colibri.services.environments import EnvironmentService
+    from colibri.services.schedules import ScheduleService
+    from colibri.services.targets import TargetService
+
+    clock = SystemClock()
+    with open_store(settings) as store:
+        yield Admin(
+            schedules=ScheduleService(store.auto_updates, store.environments, clock),
+            environments=EnvironmentService(store.environments, clock),
+            targets=TargetService(
+                store.notification_targets, AppriseNotifier(), validate_url, clock
+            ),
+            bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
+            audit=AuditService(store.audit),
+        )
 
 
 def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> UpdateOptions:
@@ -124,3 +186,23 @@ def token_service(settings: Settings) -> Iterator[TokenService]:
 
     with open_store(settings) as store:
         yield TokenService(store.tokens, SystemClock())
+
+
+@contextmanager
+def skip_service(settings: Settings) -> Iterator[SkipService]:
+    """Skips and snoozes in the configured database (``colibri skip``)."""
+    from colibri.registry.clock import SystemClock
+    from colibri.services.skips import SkipService
+
+    with open_store(settings) as store:
+        yield SkipService(store.skips, SystemClock())
+
+
+def self_updater(settings: Settings) -> SelfUpdater | None:
+    """Inside a container, what hands that container's own update to a helper."""
+    from colibri.services.self_update import SelfUpdater, own_container_id
+
+    own = own_container_id()
+    if own is None:
+        return None
+    return SelfUpdater(own, registry_auth_for(settings))

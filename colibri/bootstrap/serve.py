@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,10 +28,13 @@ if TYPE_CHECKING:
     from colibri.engine import DockerEngine
     from colibri.registry.client import RegistryClient
     from colibri.scheduler import Scheduler
+    from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
+    from colibri.services.controls import ControlsFactory
     from colibri.services.environments import EnvironmentService
     from colibri.services.metrics import MetricsService
     from colibri.services.notifications import NotificationService
+    from colibri.services.retention import RetentionService
     from colibri.services.runner import SettingRunner
     from colibri.services.runs import RunService
     from colibri.services.tokens import TokenService
@@ -87,6 +90,7 @@ def serve(settings: Settings) -> Iterator[Service]:
         stack.callback(parts.scheduler.stop, 0.0)
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
+        parts.retention.prune()
         services = _api_services(parts, settings)
         yield Service(
             app=_create_app(services, settings),
@@ -110,12 +114,17 @@ class _ServeParts:
     tokens: TokenService
     metrics: MetricsService
     scheduler: Scheduler
+    bad_digests: BadDigestService
+    retention: RetentionService
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
+    from colibri.domain.retention import Retention
     from colibri.registry.clock import SystemClock
+    from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
+    from colibri.services.retention import RetentionService
     from colibri.services.runs import RunService
     from colibri.services.tokens import TokenService
 
@@ -124,12 +133,20 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     registry = registry_client(settings, stack)
     engines = _EngineCache(settings)
     stack.callback(engines.close)
-    metrics = _metrics(registry)
-    notifications = _notifications(store, clock)
-    runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
+    metrics = _metrics(registry, store, clock)
+    notifications = _notifications(settings, store, clock)
+    controls = _controls(settings, store, registry, clock)
+    runner = _runner(settings, store, registry, engines, notifications, metrics, clock, controls)
     statuses = store.container_statuses
     containers = ContainerService(
-        store.environments, statuses, engines, registry, notifications, metrics, clock
+        store.environments,
+        statuses,
+        engines,
+        registry,
+        notifications,
+        metrics,
+        clock,
+        controls=controls,
     )
     runs = RunService(
         store.journal,
@@ -140,6 +157,18 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         activity=store.activity,
         workers=settings.scheduler_workers,
     )
+    retention = RetentionService(
+        store.journal,
+        store.notification_log,
+        clock,
+        Retention(settings.notify_dedup_days, settings.history_days, settings.history_runs),
+        audit=store.audit,
+    )
+
+    def periodic() -> None:
+        containers.check_now()
+        retention.prune()
+
     return _ServeParts(
         store=store,
         clock=clock,
@@ -149,25 +178,41 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         runs=runs,
         tokens=TokenService(store.tokens, clock),
         metrics=metrics,
-        scheduler=_scheduler(settings, store, runner, containers, clock),
+        scheduler=_scheduler(settings, store, runner, periodic, clock),
+        retention=retention,
+        bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
     )
 
 
-def _metrics(registry: RegistryClient) -> MetricsService:
+def _metrics(registry: RegistryClient, store: Store, clock: Clock) -> MetricsService:
     """Metrics in a registry of their own, never prometheus_client's global one."""
     from prometheus_client import CollectorRegistry
 
+    from colibri.services.fleet import FleetFigures
     from colibri.services.metrics import MetricsService
 
-    return MetricsService(CollectorRegistry(auto_describe=True), registry.stats)
+    fleet = FleetFigures(store.environments, store.container_statuses, store.last_outcomes, clock)
+    return MetricsService(CollectorRegistry(auto_describe=True), registry.stats, fleet)
 
 
-def _notifications(store: Store, clock: Clock) -> NotificationService:
+def _notifications(settings: Settings, store: Store, clock: Clock) -> NotificationService:
     from colibri.notify import AppriseNotifier
-    from colibri.services.notifications import NotificationService
+    from colibri.services.notifications import ConfiguredTargets, NotificationService
 
-    return NotificationService(
-        AppriseNotifier(), store.notification_targets, store.notification_log, clock
+    targets = ConfiguredTargets(settings.notify_urls, store.notification_targets)
+    return NotificationService(AppriseNotifier(), targets, store.notification_log, clock)
+
+
+def _controls(
+    settings: Settings, store: Store, registry: RegistryClient, clock: Clock
+) -> ControlsFactory:
+    from colibri.services.controls import ControlDefaults, ControlsFactory, ControlStoreSet
+
+    return ControlsFactory(
+        registry,
+        clock,
+        ControlStoreSet(store.skips, store.seen_images, store.environments, store.auto_updates),
+        ControlDefaults(settings.window, settings.min_age),
     )
 
 
@@ -179,7 +224,9 @@ def _runner(
     notifications: NotificationService,
     metrics: MetricsService,
     clock: Clock,
+    controls: ControlsFactory,
 ) -> SettingRunner:
+    from colibri.bootstrap.cli import self_updater
     from colibri.engine.probe import NetworkProber
     from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
 
@@ -190,6 +237,8 @@ def _runner(
         options=update_options(settings, dry_run=False, cleanup=False),
         prober=NetworkProber(),
         registry_auth=registry_auth_for(settings),
+        controls=controls,
+        self_updater=self_updater(settings),
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses
@@ -201,7 +250,7 @@ def _scheduler(
     settings: Settings,
     store: Store,
     runner: SettingRunner,
-    containers: ContainerService,
+    periodic: Callable[[], object],
     clock: Clock,
 ) -> Scheduler:
     from colibri.scheduler import Scheduler, SchedulerOptions
@@ -213,7 +262,7 @@ def _scheduler(
         grace=settings.shutdown_grace,
         check_interval=interval,
     )
-    return Scheduler(store.auto_updates, runner, clock, options, periodic=containers.check_now)
+    return Scheduler(store.auto_updates, runner, clock, options, periodic=periodic)
 
 
 class _EngineCache:
@@ -289,9 +338,11 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
 def _api_services(parts: _ServeParts, settings: Settings) -> ApiServices:
     from colibri.api import ApiServices
     from colibri.notify import AppriseNotifier, validate_url
+    from colibri.services.audit import AuditService
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
     from colibri.services.sessions import SessionService
+    from colibri.services.skips import SkipService
     from colibri.services.targets import TargetService
 
     store, clock = parts.store, parts.clock
@@ -305,6 +356,9 @@ def _api_services(parts: _ServeParts, settings: Settings) -> ApiServices:
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
         sessions=SessionService(store.web_sessions, store.tokens, clock, settings.session_lifetime),
+        skips=SkipService(store.skips, clock),
+        audit=AuditService(store.audit),
+        bad_digests=parts.bad_digests,
     )
 
 

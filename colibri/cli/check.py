@@ -44,6 +44,9 @@ def check(
                     report = service.check(request, progress.update)
             else:
                 report = service.check(request)
+        with bootstrap.notifications(settings) as notifications:
+            if notifications is not None:
+                notifications.notify_check(report.results, environment=settings.environment)
     results = [*report.results, *_missing(report)]
     if output is OutputFormat.JSON:
         typer.echo(json.dumps([result.as_dict() for result in results], indent=2))

@@ -23,7 +23,7 @@ __all__ = ["FAILPOINTS_HELP", "update"]
 
 FAILPOINTS_HELP = (
     "Failpoints (tests): COLIBRI_FAILPOINT=<step> kills the process right after that step: "
-    + ", ".join(s.value for s in Step if s not in {Step.RECOVER, Step.DONE})
+    + ", ".join(s.value for s in Step if s not in {Step.RECOVER, Step.DONE, Step.HOOK})
     + "."
 )
 _FAILED = {RunStatus.FAILED, RunStatus.ROLLED_BACK, RunStatus.BLOCKED}
@@ -62,6 +62,11 @@ def update(
         with bootstrap.updater(settings) as service:
             options = bootstrap.update_options(settings, dry_run=dry_run, cleanup=cleanup)
             report = service.update(request, options)
+        with bootstrap.notifications(settings) as notifications:
+            for outcome in report.outcomes:
+                if notifications is not None:
+                    where = settings.environment
+                    notifications.notify_outcome(outcome, environment=where, image="")
     outcomes = [*report.outcomes, *_excluded(report.excluded), *_missing(report.missing)]
     if output is OutputFormat.JSON:
         typer.echo(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))

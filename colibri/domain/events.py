@@ -53,7 +53,7 @@ ALL_EVENTS: tuple[EventKind, ...] = tuple(EventKind)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpdateAvailable:
     """The tag ``image`` now points at ``remote_digest``; the container runs ``current_digest``
-    (``None`` when unknown)."""
+    (``None`` when unknown). ``new_tag`` is the newer version tag a version policy found."""
 
     kind: ClassVar[EventKind] = EventKind.UPDATE_AVAILABLE
 
@@ -62,6 +62,7 @@ class UpdateAvailable:
     image: str
     remote_digest: str
     current_digest: str | None = None
+    new_tag: str | None = None
 
     @property
     def dedup_key(self) -> str | None:
@@ -165,4 +166,5 @@ def update_available_from(result: CheckResult, environment: str) -> UpdateAvaila
         image=result.image,
         remote_digest=result.remote_digest,
         current_digest=result.current_digest,
+        new_tag=result.target_tag,
     )

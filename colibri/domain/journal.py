@@ -33,6 +33,7 @@ class Step(StrEnum):
     GATE = "gate"
     SNAPSHOT = "snapshot"
     CREATE = "create"
+    HOOK = "hook"
     RENAME_OLD = "rename_old"
     RENAME_NEW = "rename_new"
     STOP = "stop"
@@ -69,11 +70,20 @@ lock is taken over after this)."""
 
 @dataclass(frozen=True, slots=True)
 class LockOwner:
-    """Who holds a container's update lock: enough to tell whether it is still alive."""
+    """Who holds a container's update lock: a run of one process instance.
+
+    ``instance`` is a random id the process draws when it starts, unique to it (two
+    processes with one host name, in containers on the host network or on two machines named
+    alike, never share it); ``machine`` names the boot and PID namespace in which ``pid`` is
+    meaningful. Both are empty for a lock written before they existed: then ``hostname`` and
+    ``pid`` are all there is. :func:`colibri.domain.holders.holder_alive` decides from this
+    whether the holder still runs."""
 
     run_id: str
     hostname: str
     pid: int
+    instance: str = ""
+    machine: str = ""
 
 
 @dataclass(frozen=True, slots=True)

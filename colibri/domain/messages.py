@@ -101,6 +101,17 @@ def _run(run_id: str | None) -> str | None:
     return f"Run: {run_id}" if run_id else None
 
 
+def _version(image: str, new_tag: str | None) -> str | None:
+    """``Version: 1.27 -> 1.28`` when a newer tag was found (the old one read from the
+    image's reference, its last ``:`` after the last ``/``)."""
+    if not new_tag:
+        return None
+    name = image.partition("@")[0]
+    last = name.rsplit("/", 1)[-1]
+    old = last.rpartition(":")[2] if ":" in last else "latest"
+    return f"Version: {old} -> {new_tag}"
+
+
 def _downtime(milliseconds: int | None) -> str | None:
     if milliseconds is None:
         return None
@@ -114,6 +125,7 @@ def _update_available(event: UpdateAvailable) -> Message:
     body = _lines(
         f"A newer image is available for {where}.",
         f"Image: {event.image}",
+        _version(event.image, event.new_tag),
         f"Running: {short_digest(event.current_digest)}",
         f"Available: {short_digest(event.remote_digest)}",
     )

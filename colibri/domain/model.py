@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from colibri.domain.controls import ControlNotes
 
 __all__ = [
     "INDEX_MEDIA_TYPES",
@@ -135,6 +139,7 @@ class CheckStatus(StrEnum):
     NO_PLATFORM = "no_platform"
     DEFERRED = "deferred"
     ERROR = "error"
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +150,8 @@ class CheckResult:
     ``expected_digest`` the platform manifest inside it that the container would run;
     ``current_digest`` the local digest that matched, or the one recorded for this repository;
     ``target_tag`` the newer version tag to move to, when a tag policy found one (the remote
-    digests are then that tag's).
+    digests are then that tag's). ``notes`` is what the operator's controls say about the
+    candidate (:class:`colibri.domain.controls.ControlNotes`).
     """
 
     container: str
@@ -161,6 +167,7 @@ class CheckResult:
     error_kind: str | None = None
     warnings: tuple[str, ...] = ()
     target_tag: str | None = None
+    notes: ControlNotes | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form: stable keys, enums as their values."""
@@ -178,7 +185,21 @@ class CheckResult:
             "reason": self.reason,
             "error_kind": self.error_kind,
             "warnings": list(self.warnings),
+            **(self.notes.as_dict() if self.notes else _NO_NOTES),
         }
+
+
+#: The controls' keys of a result they had nothing to say about (see ``ControlNotes``).
+_NO_NOTES: Mapping[str, object] = {
+    "update_kind": None,
+    "changes": None,
+    "eligible_at": None,
+    "skip_id": None,
+    "skipped_until": None,
+    "window": None,
+    "window_open": None,
+    "next_window_opening": None,
+}
 
 
 def digests_of(repo_digests: Iterable[str]) -> frozenset[str]:

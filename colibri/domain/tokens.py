@@ -60,6 +60,7 @@ class Permission(StrEnum):
     NOTIFICATIONS_READ = "notifications:read"
     NOTIFICATIONS_MANAGE = "notifications:manage"
     SETTINGS_MANAGE = "settings:manage"
+    AUDIT_READ = "audit:read"
     ADMIN = "admin"
 
 

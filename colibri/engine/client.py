@@ -9,15 +9,17 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
 from colibri.domain.environments import TlsFiles
+from colibri.domain.hooks import HookResult
 from colibri.domain.model import Container, LocalImage, Platform, digests_of
 from colibri.domain.refs import is_image_id
 from colibri.engine.api import DEFAULT_HOST, EngineAPI, open_api, quote_name
+from colibri.engine.exec import run_exec
 from colibri.errors import EngineNotFound, PullFailed
 
 __all__ = ["DockerEngine", "connect"]
@@ -195,6 +197,10 @@ class DockerEngine:
             action=f"remove image {image[:80]}",
         )
         log.info("removed image %s", image[:80])
+
+    def exec_in(self, container_id: str, argv: Sequence[str], timeout: float) -> HookResult:
+        """Run ``argv`` in the running container (``docker exec``), within ``timeout`` s."""
+        return run_exec(self.api, container_id, argv, timeout)
 
     def containers_using_image(self, image_id: str) -> list[str]:
         """IDs of every container (any state) created from ``image_id``."""

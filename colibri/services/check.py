@@ -35,6 +35,7 @@ from colibri.errors import (
     ManifestUnknown,
     RegistryError,
 )
+from colibri.services.controls import Controls
 
 __all__ = ["CheckReport", "CheckRequest", "CheckService", "Progress"]
 
@@ -99,12 +100,14 @@ class CheckService:
         *,
         concurrency: int = 8,
         tag_policy: TagPolicy | None = None,
+        controls: Controls | None = None,
     ) -> None:
         self.engine = engine
         self.registry = registry
         self.concurrency = max(1, concurrency)
         self.tag_policy: TagPolicy = tag_policy or (lambda container: tag_rules(container.labels))
         self._tags = _TagMemo(registry)
+        self.controls = controls
 
     def check(self, request: CheckRequest, progress: Progress | None = None) -> CheckReport:
         """Check what ``request`` selects. Raises only when the daemon cannot be listed."""
@@ -120,6 +123,8 @@ class CheckService:
         results = self.check_containers(selection.containers, progress)
         results.extend(_failed(c, ConfigError(why)) for c, why in selection.invalid)
         results.sort(key=lambda result: (result.container, result.container_id))
+        if self.controls is not None:
+            results = self.controls.annotate(results, selection.containers)
         return CheckReport(
             results=tuple(results),
             excluded=selection.excluded,

@@ -9,6 +9,10 @@ process-wide default registry, so two services in one process, or the tests, sta
   ``up_to_date``, ``blocked``, ``rolled_back``, ``failed``, ``skipped``);
 * ``colibri_rollbacks_total`` and ``colibri_blocked_total``: the two outcomes people alert on;
 * ``colibri_run_duration_seconds{trigger}``: how long runs took (``schedule`` or ``api``);
+* ``colibri_containers{environment,status}`` (gauge): containers per status as the fleet
+  stands (:mod:`colibri.domain.fleet`), and ``colibri_last_check_age_seconds{environment}``
+  (gauge): seconds since the newest check of the environment, both read when Prometheus
+  scrapes;
 * ``colibri_registry_requests_total{registry,method}``, ``colibri_registry_throttled_total
   {registry}`` (429 answers) and ``colibri_registry_retries_total{registry}``: read from the
   registry client's own counters when Prometheus scrapes, so nothing is counted twice.
@@ -19,9 +23,11 @@ prometheus_client is imported when the service is built, not when this module is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
+from colibri.domain.fleet import EnvironmentFigures
 from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckStatus
 from colibri.services.ports import RegistryCounters
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
     from prometheus_client.registry import Collector
 
-__all__ = ["DURATION_BUCKETS", "MetricsService", "RegistryStatsSource"]
+__all__ = ["DURATION_BUCKETS", "FleetSource", "MetricsService", "RegistryStatsSource"]
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +47,18 @@ DURATION_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1
 
 #: What the registry client's ``stats`` method is: counters per registry.
 RegistryStatsSource = Callable[[], Mapping[str, RegistryCounters]]
+#: The fleet's figures now, and the time they are measured at.
+FleetSource = Callable[[], tuple[Sequence[EnvironmentFigures], datetime]]
 
 
 class MetricsService:
     """Counts checks and runs into ``registry`` and renders the exposition text."""
 
     def __init__(
-        self, registry: CollectorRegistry, registry_stats: RegistryStatsSource | None = None
+        self,
+        registry: CollectorRegistry,
+        registry_stats: RegistryStatsSource | None = None,
+        fleet: FleetSource | None = None,
     ) -> None:
         from prometheus_client import Counter, Histogram
 
@@ -71,6 +82,8 @@ class MetricsService:
         )
         if registry_stats is not None:
             registry.register(cast("Collector", _RegistryCollector(registry_stats)))
+        if fleet is not None:
+            registry.register(cast("Collector", _FleetCollector(fleet)))
 
     @property
     def content_type(self) -> str:
@@ -137,3 +150,41 @@ class _RegistryCollector:
             throttled.add_metric([key], counters.throttled)
             retries.add_metric([key], counters.retries)
         yield from (requests, throttled, retries)
+
+
+class _FleetCollector:
+    """The fleet's gauges, computed at scrape time; a source that fails gives none."""
+
+    def __init__(self, fleet: FleetSource) -> None:
+        self.fleet = fleet
+
+    def describe(self) -> Iterator[Metric]:
+        """Nothing up front: the environments are read at scrape time."""
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        """Containers per status and the age of the last check, per environment."""
+        from prometheus_client.core import GaugeMetricFamily
+
+        containers = GaugeMetricFamily(
+            "colibri_containers",
+            "Containers per status (last check, or the last attempt while an update is pending)",
+            labels=["environment", "status"],
+        )
+        age = GaugeMetricFamily(
+            "colibri_last_check_age_seconds",
+            "Seconds since the newest check of the environment's containers",
+            labels=["environment"],
+        )
+        try:
+            environments, now = self.fleet()
+        except Exception:  # metrics must never break what they measure
+            log.exception("could not read the fleet's figures")
+            return
+        for env in environments:
+            for status, count in sorted(env.counts.items()):
+                containers.add_metric([env.environment, status], count)
+            seconds = env.check_age(now)
+            if seconds is not None:
+                age.add_metric([env.environment], seconds)
+        yield from (containers, age)

@@ -19,6 +19,10 @@ sends it to every enabled target that lists the event's kind, through the ``Noti
 
 Targets are served one after another, so a dead target costs at most
 ``attempts * notifier timeout + the backoff delays`` before the next is tried.
+
+:class:`ConfiguredTargets` adds the URLs of ``COLIBRI_NOTIFY_URLS`` to the stored targets (or
+stands alone where there is no API, in ``colibri check`` and ``colibri update``): each is a
+target subscribed to every event, named ``COLIBRI_NOTIFY_URLS #n``.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from colibri.domain.events import (
+    ALL_EVENTS,
     Blocked,
     Event,
     EventKind,
@@ -45,6 +51,7 @@ from colibri.errors import ColibriError, NotifyError
 from colibri.update.model import UpdateOutcome
 
 __all__ = [
+    "ConfiguredTargets",
     "Delivery",
     "NotificationReport",
     "NotificationService",
@@ -115,6 +122,29 @@ class _Tally:
 
     def report(self) -> NotificationReport:
         return NotificationReport(tuple(self.deliveries), tuple(self.repeated), tuple(self.errors))
+
+
+class ConfiguredTargets:
+    """The stored targets (when there is a store) and those ``COLIBRI_NOTIFY_URLS`` names."""
+
+    def __init__(self, urls: Sequence[str], stored: NotificationTargets | None = None) -> None:
+        self.stored = stored
+        self.configured = [
+            NotificationTarget(
+                id=-number,
+                name=f"COLIBRI_NOTIFY_URLS #{number}",
+                url=url,
+                events=frozenset(ALL_EVENTS),
+                enabled=True,
+                created_at=datetime(1970, 1, 1, tzinfo=UTC),
+            )
+            for number, url in enumerate(urls, start=1)
+        ]
+
+    def list_targets(self) -> Sequence[NotificationTarget]:
+        """The stored targets, then the configured ones."""
+        stored = [] if self.stored is None else list(self.stored.list_targets())
+        return [*stored, *self.configured]
 
 
 def event_for_outcome(outcome: UpdateOutcome, *, environment: str, image: str) -> Event | None:

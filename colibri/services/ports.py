@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 __all__ = [
     "Activity",
     "EngineFactory",
+    "ForgetsBefore",
     "GateFactory",
     "Metrics",
     "RegistryCounters",
+    "RunHistory",
     "UrlValidator",
 ]
 
@@ -110,4 +112,21 @@ class Activity(Protocol):
 
     def forget_before(self, before: datetime) -> int:
         """Delete events older than ``before``; how many."""
+        ...
+
+
+class ForgetsBefore(Protocol):
+    """A record that can drop its entries older than a moment (the notification log)."""
+
+    def forget_before(self, before: datetime) -> int:
+        """Delete entries recorded before ``before``; how many."""
+        ...
+
+
+class RunHistory(Protocol):
+    """The journal's runs, as far as keeping them bounded goes."""
+
+    def forget_runs(self, before: datetime, keep_per_container: int) -> int:
+        """Delete finished runs started before ``before`` (with everything recorded about
+        them), except the newest ``keep_per_container`` of each container; how many."""
         ...

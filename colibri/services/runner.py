@@ -28,15 +28,14 @@ tags) is the default for the container's ``colibri.policy`` label, which stays o
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from threading import Lock
 
 from colibri.domain.container_status import ContainerStatus
+from colibri.domain.controls import expected_length, update_hold
 from colibri.domain.criteria import OnFailure, UnknownAs
 from colibri.domain.environments import Environment
 from colibri.domain.gate_policy import GateOverrides
@@ -61,10 +60,13 @@ from colibri.domain.settings import (
 )
 from colibri.domain.versions import TagRules
 from colibri.errors import ColibriError, LockHeld
+from colibri.instance import this_process
 from colibri.services.check import CheckRequest, CheckService
+from colibri.services.controls import ControlsFactory
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, Metrics
 from colibri.services.run_times import failure_backoff
+from colibri.services.self_update import SelfUpdater
 from colibri.services.update import target_ref
 from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
 
@@ -78,6 +80,7 @@ _SKIPPED_CHECKS = {
     CheckStatus.NO_REFERENCE,
     CheckStatus.NO_PLATFORM,
     CheckStatus.DEFERRED,
+    CheckStatus.SKIPPED,
 }
 
 
@@ -119,6 +122,8 @@ class UpdateTools:
     options: UpdateOptions = field(default_factory=UpdateOptions)
     prober: Prober | None = None
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
+    controls: ControlsFactory | None = None
+    self_updater: SelfUpdater | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,7 @@ class SettingRunner:
             return self._locked(_Target(environment, setting, trigger, run_id), key)
 
     def _locked(self, target: _Target, key: str) -> _Attempt:
-        owner = LockOwner(target.run_id, socket.gethostname(), os.getpid())
+        owner = this_process().owner(target.run_id)
         try:
             self.stores.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)
         except LockHeld as exc:
@@ -229,10 +234,13 @@ class SettingRunner:
 
     def _check_and_update(self, target: _Target) -> _Attempt:
         name, environment = target.setting.container_name, target.environment
+        engine = self.tools.engines.engine_for(environment)
+        controls = self.tools.controls
         check = CheckService(
-            self.tools.engines.engine_for(environment),
+            engine,
             self.tools.registry,
             tag_policy=_tag_policy(target.setting.config.policy),
+            controls=controls.for_environment(environment.name, engine) if controls else None,
         )
         report = check.check(CheckRequest(names=(name,)))
         if name in report.excluded:
@@ -252,6 +260,10 @@ class SettingRunner:
         container = report.container_of(result)
         if result.status is not CheckStatus.UPDATE_AVAILABLE or container is None:
             return _Attempt(self._finish_row(_check_outcome(result, target.run_id)), result.image)
+        expected = expected_length(self.tools.options.verify, container.labels)
+        held = update_hold(result.notes, self.clock.now(), expected)
+        if held is not None:
+            return _Attempt(self._finish_row(target.outcome(RunStatus.SKIPPED, held)), result.image)
         return _Attempt(self._update(check, target, container, result), result.image)
 
     def _update(
@@ -272,7 +284,13 @@ class SettingRunner:
         options = replace(
             self.tools.options, dry_run=False, trigger=target.trigger, run_id=target.run_id
         )
-        outcome = executor.update(_request(container, result), options)
+        request = _request(container, result)
+        own = self.tools.self_updater
+        if own is not None and own.is_own(container):
+            # the transaction would stop this very process: a helper from the new image runs it
+            handed = own.hand_off(check.engine, result, container, request.ref, options)
+            return self._finish_row(replace(handed, run_id=target.run_id))
+        outcome = executor.update(request, options)
         if outcome.status is RunStatus.UPDATED:
             self._record_updated(check, target.environment, result, outcome)
         return outcome

@@ -49,6 +49,10 @@ class ScheduleService:
         """One setting, or ``None``."""
         return self.auto_updates.get(setting_id)
 
+    def find(self, environment_id: int, container_name: str) -> AutoUpdateSetting | None:
+        """The setting of one container, or ``None``."""
+        return self.auto_updates.find(environment_id, container_name)
+
     def create(self, new: NewAutoUpdate) -> AutoUpdateSetting:
         """Store a setting with its first run time (``new.next_run_at`` is ignored)."""
         if self.environments.get(new.environment_id) is None:

@@ -7,12 +7,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from colibri.domain.controls import expected_length, update_hold
 from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.planner import update_order
 from colibri.domain.refs import ImageRef, parse_reference
-from colibri.errors import BadReference
+from colibri.errors import BadReference, ConfigError
 from colibri.services.check import CheckRequest, CheckService
+from colibri.services.self_update import SelfUpdater
 from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
 from colibri.update.recovery import Recoverer, RecoveryOutcome
 
@@ -26,6 +28,7 @@ _SKIPPED = {
     CheckStatus.NO_REFERENCE,
     CheckStatus.NO_PLATFORM,
     CheckStatus.DEFERRED,
+    CheckStatus.SKIPPED,
 }
 
 
@@ -39,10 +42,17 @@ class UpdateReport:
 
 
 class UpdateService:
-    def __init__(self, checker: CheckService, executor: Executor, recoverer: Recoverer) -> None:
+    def __init__(
+        self,
+        checker: CheckService,
+        executor: Executor,
+        recoverer: Recoverer,
+        self_updater: SelfUpdater | None = None,
+    ) -> None:
         self.checker = checker
         self.executor = executor
         self.recoverer = recoverer
+        self.self_updater = self_updater
 
     def recover(self) -> list[RecoveryOutcome]:
         return self.recoverer.recover_all()
@@ -95,9 +105,19 @@ class UpdateService:
         if result.status is CheckStatus.ERROR or container is None or not result.remote_digest:
             return _outcome(result, RunStatus.FAILED, f"check failed: {result.reason}")
         try:
+            expected = expected_length(options.verify, container.labels)
+        except ConfigError as exc:
+            return _outcome(result, RunStatus.FAILED, str(exc))
+        held = update_hold(result.notes, self.executor.clock.now(), expected)
+        if held is not None:
+            return _outcome(result, RunStatus.SKIPPED, held)
+        try:
             ref = target_ref(result)
         except BadReference as exc:
             return _outcome(result, RunStatus.FAILED, str(exc))
+        if self.self_updater is not None and self.self_updater.is_own(container):
+            # the transaction would stop this very process: a helper from the new image runs it
+            return self.self_updater.hand_off(self.checker.engine, result, container, ref, options)
         request = UpdateRequest(
             container=container,
             ref=ref,

@@ -9,17 +9,21 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from colibri.domain.ports import Clock
+from colibri.store.audit import SqlAudit
 from colibri.store.auto_updates import SqlAutoUpdates
+from colibri.store.bad_digests import SqlBadDigests
 from colibri.store.container_statuses import SqlContainerStatuses
 from colibri.store.db import make_engine, make_session_factory
 from colibri.store.environments import SqlEnvironments
 from colibri.store.events import SqlActivity
+from colibri.store.fleet import SqlLastOutcomes
 from colibri.store.journal import SqlJournal
 from colibri.store.migrate import upgrade, upgrade_engine
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
 from colibri.store.scan_reports import ScanReports
 from colibri.store.scans import ScanRecords
 from colibri.store.sessions import SqlWebSessions
+from colibri.store.skips import SqlSeenImages, SqlSkips
 from colibri.store.tokens import SqlApiTokens
 from colibri.store.urls import is_sqlite, normalise_url, sqlite_path
 
@@ -34,7 +38,9 @@ class Store:
     domain's ``ScanReport``. The rest serve ``colibri serve``: environments, auto-update
     settings (and the scheduler's claims), API tokens and browser sessions, notification
     targets and the notification de-duplication log, the last check of each container, the
-    numbered events of runs (``activity``).
+    numbered events of runs (``activity``), the audit trail of API changes (``audit``), the
+    digests not to try again (``bad_digests``), the operator's skips and the candidate
+    digests seen.
     """
 
     engine: Engine
@@ -49,7 +55,12 @@ class Store:
     notification_targets: SqlNotificationTargets
     notification_log: SqlNotificationLog
     container_statuses: SqlContainerStatuses
+    skips: SqlSkips
+    seen_images: SqlSeenImages
     activity: SqlActivity
+    audit: SqlAudit
+    bad_digests: SqlBadDigests
+    last_outcomes: SqlLastOutcomes
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -96,5 +107,10 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         notification_targets=SqlNotificationTargets(sessions, clock),
         notification_log=SqlNotificationLog(sessions, clock),
         container_statuses=SqlContainerStatuses(sessions, clock),
+        skips=SqlSkips(sessions, clock),
+        seen_images=SqlSeenImages(sessions, clock),
         activity=SqlActivity(sessions, clock),
+        audit=SqlAudit(sessions, clock),
+        bad_digests=SqlBadDigests(sessions, clock),
+        last_outcomes=SqlLastOutcomes(sessions, clock),
     )

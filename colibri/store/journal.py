@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from colibri.domain.activity import ActivityKind
@@ -28,7 +28,7 @@ from colibri.store.db import reading, rowcount, writing
 from colibri.store.errors import translate
 from colibri.store.events import add_event
 from colibri.store.records import json_document, new_run_row, run_record
-from colibri.store.tables import RunLogRow, RunRow, RunStepRow
+from colibri.store.tables import EventRow, RunLogRow, RunRow, RunStepRow
 
 __all__ = ["UPDATABLE_FIELDS", "SqlJournal"]
 
@@ -47,6 +47,9 @@ UPDATABLE_FIELDS = frozenset(
     }
 )
 """Columns ``update_run`` may set; the status changes only through ``finish_run``."""
+
+
+_DELETE_BATCH = 500  # ids per DELETE ... IN (...), well under any driver's parameter limit
 
 
 class SqlJournal:
@@ -166,6 +169,34 @@ class SqlJournal:
             rows = s.scalars(query.limit(limit).offset(offset)).all()
         return [run_record(row) for row in rows]
 
+    def forget_runs(self, before: datetime, keep_per_container: int) -> int:
+        """Delete finished runs started before ``before`` with their steps, logs and events,
+        except the newest ``keep_per_container`` runs of each container; how many."""
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(RunRow.environment, RunRow.container_name),
+                order_by=(RunRow.started_at.desc(), RunRow.id.desc()),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(RunRow.id, RunRow.started_at, rank)
+            .where(RunRow.finished_at.is_not(None))
+            .subquery()
+        )
+        doomed = select(ranked.c.id).where(
+            ranked.c.rank > keep_per_container, ranked.c.started_at < before
+        )
+        with translate("forget old runs"), writing(self._sessions) as s:
+            ids = list(s.scalars(doomed))
+            for start in range(0, len(ids), _DELETE_BATCH):
+                batch = ids[start : start + _DELETE_BATCH]
+                for table in (RunStepRow, RunLogRow, EventRow):
+                    s.execute(delete(table).where(table.run_id.in_(batch)))
+                s.execute(delete(RunRow).where(RunRow.id.in_(batch)))
+            return len(ids)
+
     def unfinished_runs(self, environment: str | None = None) -> list[RunRecord]:
         """Runs still ``running``, oldest first, with their steps (what recovery needs)."""
         query = select(RunRow).where(RunRow.status == RunStatus.RUNNING.value)
@@ -196,7 +227,11 @@ class SqlJournal:
         """The holder of ``key``'s live lock, if any."""
         with translate(f"read lock {key!r}"), reading(self._sessions) as s:
             row = locks.holder(s, key, self._now())
-            return None if row is None else LockOwner(row.run_id, row.hostname, row.pid)
+            if row is None:
+                return None
+            return LockOwner(
+                row.run_id, row.hostname, row.pid, row.instance or "", row.machine or ""
+            )
 
 
 def _utc_now() -> datetime:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,18 +22,21 @@ from typing import Any
 from colibri.domain.clone import clone_config, created_image_problem, recorded_reference
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
+from colibri.domain.holders import HEARTBEAT_SECONDS
 from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, NewRun, RunStatus, Step
 from colibri.domain.model import Container
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
 from colibri.domain.refs import ImageRef
 from colibri.domain.transient import aside_name, new_name, replaced_by
 from colibri.errors import ColibriError, EngineNotFound, LockHeld, UpdateError
+from colibri.instance import this_process
 from colibri.update.dependents import (
     SharerSwaps,
     declared_dependents,
     namespace_sharers,
     restart_all,
 )
+from colibri.update.heartbeat import Heartbeat
 from colibri.update.images import remove_unused_image
 from colibri.update.model import AllowAll, UpdateOptions, UpdateOutcome, UpdateRequest
 from colibri.update.verify import Verifier
@@ -114,7 +116,8 @@ class Executor:
         if isinstance(run, UpdateOutcome):
             return run
         try:
-            return self._transact(run)
+            with Heartbeat(self._keepalive(run), HEARTBEAT_SECONDS):
+                return self._transact(run)
         except ColibriError as exc:  # the journal itself failed: leave the run to recovery
             log.error("update of %s stopped: %s", run.name, exc)
             return UpdateOutcome(
@@ -155,7 +158,7 @@ class Executor:
     def _begin(self, request: UpdateRequest, options: UpdateOptions) -> _Run | UpdateOutcome:
         container = request.container
         run_id = options.run_id or secrets.token_hex(16)
-        owner = LockOwner(run_id, socket.gethostname(), os.getpid())
+        owner = this_process().owner(run_id)
         key = self.lock_key(container.name)
         try:
             self.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)
@@ -336,6 +339,7 @@ class Executor:
         self._failpoint(run, Step.SNAPSHOT)
 
     def _create(self, run: _Run) -> None:
+        self.verifier.check_probe(run.inspect, self._verify_policy(run))
         ref, digest = run.request.ref, run.request.remote_digest
         image = recorded_reference(run.request.container.config_image, ref.tracked_tag, digest)
         plan = clone_config(run.inspect, run.old_config, run.new_config, image=image)

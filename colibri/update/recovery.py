@@ -9,10 +9,9 @@ lock: its process died (same host, PID gone) or its lock expired. The decision i
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from dataclasses import dataclass
 
+from colibri.domain.holders import holder_alive
 from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, RunRecord, RunStatus, Step
 from colibri.domain.ports import Engine, Journal
 from colibri.domain.recovery import (
@@ -24,6 +23,7 @@ from colibri.domain.recovery import (
     swap_records,
 )
 from colibri.errors import ColibriError, EngineNotFound, LockHeld
+from colibri.instance import pid_runs, this_process
 from colibri.update.verify import Verifier
 
 __all__ = ["Recoverer", "RecoveryOutcome"]
@@ -62,7 +62,7 @@ class Recoverer:
 
     def recover(self, run: RunRecord) -> RecoveryOutcome:
         key = f"{self.environment}/{run.container_name}"
-        owner = LockOwner(run.id, socket.gethostname(), os.getpid())
+        owner = this_process().owner(run.id)
         holder = self.journal.lock_holder(key)
         if holder is not None and _alive(holder):
             return RecoveryOutcome(run.id, run.container_name, None, "still running elsewhere")
@@ -154,19 +154,8 @@ class Recoverer:
 
 
 def _alive(owner: LockOwner) -> bool:
-    """Whether a lock holder still runs. Another host's process counts as alive: only the
-    lock's expiry can say it is gone."""
-    if owner.hostname != socket.gethostname():
-        return True
-    if owner.pid == os.getpid():
-        return True  # another thread of this process (``serve``) is running it
-    try:
-        os.kill(owner.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Whether a lock holder still runs (:func:`colibri.domain.holders.holder_alive`)."""
+    return holder_alive(owner, this_process(), pid_runs)
 
 
 def _journaled_new_id(run: RunRecord) -> str:

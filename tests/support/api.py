@@ -44,6 +44,10 @@ API_ROUTES: list[tuple[str, str, Permission | None]] = [
     ("GET", "/api/events", Permission.RUNS_READ),
     ("GET", "/api/containers", Permission.CONTAINERS_READ),
     ("POST", "/api/check", Permission.UPDATES_RUN),
+    ("GET", "/api/skips", Permission.CONTAINERS_READ),
+    ("POST", "/api/skips", Permission.UPDATES_RUN),
+    ("DELETE", "/api/skips", Permission.UPDATES_RUN),
+    ("DELETE", "/api/skips/{skip_id}", Permission.UPDATES_RUN),
     ("GET", "/api/environments", Permission.ENVIRONMENTS_READ),
     ("POST", "/api/environments", Permission.ENVIRONMENTS_MANAGE),
     ("GET", "/api/environments/{environment_id}", Permission.ENVIRONMENTS_READ),
@@ -62,6 +66,9 @@ API_ROUTES: list[tuple[str, str, Permission | None]] = [
     ("POST", "/api/tokens", Permission.ADMIN),
     ("DELETE", "/api/tokens/{token_id}", Permission.ADMIN),
     ("GET", "/metrics", Permission.CONTAINERS_READ),
+    ("GET", "/api/audit", Permission.AUDIT_READ),
+    ("GET", "/api/bad-digests", Permission.CONTAINERS_READ),
+    ("DELETE", "/api/containers/{environment}/{name}/bad-digests", Permission.UPDATES_RUN),
 ]
 #: The operations that need no token.
 OPEN_ROUTES = [

@@ -99,10 +99,12 @@ class ColibriContainer:
         pytest.fail(f"Colibri's container is not healthy ({status}):\n{self.logs()}")
 
     def exec_json(self, *args: str) -> Any:
-        code, output = self.container.exec_run(["colibri", *args, "--format", "json"])
-        text = output.decode(errors="replace")
-        assert code in (0, 4), f"colibri {' '.join(args)} exited {code}:\n{text}"
-        return json.loads(text[text.index("[") :])
+        code, (out, err) = self.container.exec_run(
+            ["colibri", *args, "--format", "json"], demux=True
+        )
+        text = (out or b"").decode(errors="replace")
+        assert code in (0, 4), f"colibri {' '.join(args)} exited {code}:\n{text}\n{err!r}"
+        return json.loads(text)
 
     def get(self, path: str, token: str | None = None) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}

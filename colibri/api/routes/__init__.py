@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from colibri.api.routes import (
+    audit,
     auto_updates,
     containers,
     cron,
@@ -12,6 +13,7 @@ from colibri.api.routes import (
     notifications,
     runs,
     session,
+    skips,
     system,
     tokens,
 )
@@ -21,16 +23,19 @@ __all__ = ["include_routers"]
 
 def include_routers(app: FastAPI) -> None:
     """Mount every router on ``app``."""
-    for module in (
+    routers = (
         auto_updates,
         runs,
         containers,
+        skips,
         environments,
         notifications,
         cron,
         session,
         tokens,
         system,
-    ):
+    )
+    for module in routers:
         app.include_router(module.router)
     app.include_router(runs.events_router)
+    app.include_router(audit.router)

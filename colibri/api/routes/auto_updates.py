@@ -16,8 +16,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from colibri.api.audit import audited
 from colibri.api.cron_hints import cron_refusals
-from colibri.api.deps import ServicesDep, require
+from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
 from colibri.api.responses import CONFLICT, NOT_FOUND, UNREADABLE, answers
 from colibri.api.schemas.auto_updates import (
@@ -28,6 +29,7 @@ from colibri.api.schemas.auto_updates import (
     RunStarted,
 )
 from colibri.api.schemas.common import MAX_ID, Id
+from colibri.domain.audit import AuditAction, AuditResource
 from colibri.domain.environments import LOCAL_ENVIRONMENT
 from colibri.domain.invalid import Invalid
 from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
@@ -74,7 +76,7 @@ def list_auto_updates(
     responses=answers(CONFLICT, UNREADABLE),
 )
 def create_auto_update(
-    services: ServicesDep, body: AutoUpdateCreate, response: Response
+    services: ServicesDep, token: TokenDep, body: AutoUpdateCreate, response: Response
 ) -> AutoUpdatePublic:
     """Add the setting of one container (422 naming ``environment_id`` when there is no such
     environment; 409 if the container has one already)."""
@@ -82,8 +84,10 @@ def create_auto_update(
     with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, body.timezone):
         new = NewAutoUpdate(environment_id, body.container_name, body.to_config())
         setting = services.schedules.create(new)
+    created = AutoUpdatePublic.from_domain(setting)
+    _audit(services, token, AuditAction.CREATE, setting.id, after=created)
     response.headers["Location"] = f"{router.prefix}/{setting.id}"
-    return AutoUpdatePublic.from_domain(setting)
+    return created
 
 
 @router.get(
@@ -102,12 +106,12 @@ def get_auto_update(services: ServicesDep, setting_id: SettingId) -> AutoUpdateP
     responses=answers(NOT_FOUND, UNREADABLE),
 )
 def replace_auto_update(
-    services: ServicesDep, setting_id: SettingId, body: AutoUpdateBase
+    services: ServicesDep, token: TokenDep, setting_id: SettingId, body: AutoUpdateBase
 ) -> AutoUpdatePublic:
     """Replace what is chosen for the container (fields left out take their defaults)."""
-    _setting(services, setting_id)
+    current = _setting(services, setting_id)
     with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, body.timezone):
-        return _save(services, setting_id, body.to_config())
+        return _save(services, token, current, body.to_config())
 
 
 @router.patch(
@@ -116,20 +120,37 @@ def replace_auto_update(
     responses=answers(NOT_FOUND, UNREADABLE),
 )
 def update_auto_update(
-    services: ServicesDep, setting_id: SettingId, body: AutoUpdateUpdate
+    services: ServicesDep, token: TokenDep, setting_id: SettingId, body: AutoUpdateUpdate
 ) -> AutoUpdatePublic:
     """Change some fields; the others keep their value."""
     current = _setting(services, setting_id)
     timezone = body.timezone or current.config.schedule.timezone
     with cron_refusals(services.schedules, _CRON_LOC, body.cron_expression, timezone):
-        return _save(services, setting_id, body.applied_to(current.config))
+        return _save(services, token, current, body.applied_to(current.config))
 
 
-def _save(services: ServicesDep, setting_id: int, config: AutoUpdateConfig) -> AutoUpdatePublic:
-    saved = services.schedules.update(setting_id, config)
+def _save(
+    services: ServicesDep, token: TokenDep, current: AutoUpdateSetting, config: AutoUpdateConfig
+) -> AutoUpdatePublic:
+    saved = services.schedules.update(current.id, config)
     if saved is None:
-        not_found(f"auto-update setting {setting_id}")
-    return AutoUpdatePublic.from_domain(saved)
+        not_found(f"auto-update setting {current.id}")
+    after, before = AutoUpdatePublic.from_domain(saved), AutoUpdatePublic.from_domain(current)
+    _audit(services, token, AuditAction.UPDATE, current.id, before=before, after=after)
+    return after
+
+
+def _audit(
+    services: ServicesDep,
+    token: TokenDep,
+    action: AuditAction,
+    setting_id: int,
+    *,
+    before: AutoUpdatePublic | None = None,
+    after: AutoUpdatePublic | None = None,
+) -> None:
+    resource = AuditResource.AUTO_UPDATE
+    audited(services, token, action, resource, setting_id, before=before, after=after)
 
 
 @router.delete(
@@ -138,10 +159,13 @@ def _save(services: ServicesDep, setting_id: int, config: AutoUpdateConfig) -> A
     dependencies=[require(Permission.SCHEDULES_DELETE)],
     responses=answers(NOT_FOUND),
 )
-def delete_auto_update(services: ServicesDep, setting_id: SettingId) -> None:
+def delete_auto_update(services: ServicesDep, token: TokenDep, setting_id: SettingId) -> None:
     """Delete a setting; its runs stay in the history."""
+    current = _setting(services, setting_id)
     if not services.schedules.delete(setting_id):
         not_found(f"auto-update setting {setting_id}")
+    before = AutoUpdatePublic.from_domain(current)
+    _audit(services, token, AuditAction.DELETE, setting_id, before=before)
 
 
 @router.post(

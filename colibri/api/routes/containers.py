@@ -1,20 +1,26 @@
 """``/api/containers`` and ``/api/check``: every container with the status of its last check,
-and a check run now.
+and a check run now; ``/api/bad-digests``: the images not to try again, and clearing them.
 
-Reading needs ``containers:read``; checking now needs ``updates:run``.
+Reading needs ``containers:read``; checking now and clearing a record need ``updates:run``.
+Containers are named by environment name and container name
+(``/api/containers/local/web/...``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from colibri.api.deps import ServicesDep, require
+from colibri.api.audit import audited
+from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
 from colibri.api.responses import NOT_FOUND, answers
-from colibri.api.schemas.common import MAX_ID
+from colibri.api.schemas.bad_digests import BadDigestPublic, BadDigestRecords, Cleared
+from colibri.api.schemas.common import MAX_ID, ContainerName, EnvironmentName
 from colibri.api.schemas.containers import CheckSummaryPublic, ContainerPublic
+from colibri.domain.audit import AuditAction, AuditResource
+from colibri.domain.environments import Environment
 from colibri.domain.tokens import Permission
 
 __all__ = ["router"]
@@ -24,6 +30,19 @@ router = APIRouter(tags=["containers"])
 EnvironmentFilter = Annotated[
     int | None, Query(ge=1, le=MAX_ID, description="Only this environment's (by id).")
 ]
+EnvironmentPath = Annotated[EnvironmentName, Path(description="The environment's name.")]
+NamePath = Annotated[ContainerName, Path(description="The container's name.")]
+Digest = Annotated[
+    str | None,
+    Query(pattern=r"^[a-z0-9]+:[a-f0-9]{32,128}$", description="Only this digest's record."),
+]
+
+
+def _environment(services: ServicesDep, name: str) -> Environment:
+    environment = services.environments.find(name)
+    if environment is None:
+        not_found(f"environment {name}")
+    return environment
 
 
 @router.get(
@@ -56,3 +75,49 @@ def check_now(
     if summary is None:
         not_found(f"environment {environment_id}")
     return CheckSummaryPublic.from_domain(summary)
+
+
+@router.get(
+    "/api/bad-digests",
+    dependencies=[require(Permission.CONTAINERS_READ)],
+    responses=answers(NOT_FOUND),
+)
+def list_bad_digests(
+    services: ServicesDep, environment_id: EnvironmentFilter = None
+) -> list[BadDigestPublic]:
+    """The images whose update failed or was rolled back, per container: skipped until a
+    newer image appears or the record is cleared."""
+    if environment_id is not None and services.environments.get(environment_id) is None:
+        not_found(f"environment {environment_id}")
+    return [BadDigestPublic.from_domain(bad) for bad in services.bad_digests.list(environment_id)]
+
+
+@router.delete(
+    "/api/containers/{environment}/{name}/bad-digests",
+    dependencies=[require(Permission.UPDATES_RUN)],
+    responses=answers(NOT_FOUND),
+)
+def clear_bad_digests(
+    services: ServicesDep,
+    token: TokenDep,
+    environment: EnvironmentPath,
+    name: NamePath,
+    digest: Digest = None,
+) -> Cleared:
+    """Forget the container's bad digests (only ``digest``'s when given): its next run tries
+    that image again."""
+    env = _environment(services, environment)
+    container = name.removeprefix("/")
+    records = services.bad_digests.list(env.id, container)
+    cleared = services.bad_digests.clear(env.id, container, digest)
+    if cleared:
+        gone = [BadDigestPublic.from_domain(b) for b in records if digest in (None, b.digest)]
+        audited(
+            services,
+            token,
+            AuditAction.CLEAR,
+            AuditResource.BAD_DIGEST,
+            f"{environment}/{container}",
+            before=BadDigestRecords(records=gone),
+        )
+    return Cleared(cleared=cleared)

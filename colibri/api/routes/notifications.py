@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from colibri.api.deps import ServicesDep, require
+from colibri.api.audit import audited
+from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
 from colibri.api.responses import CONFLICT, NOT_FOUND, UNREADABLE, answers
 from colibri.api.schemas.common import MAX_ID
@@ -21,6 +22,7 @@ from colibri.api.schemas.notifications import (
     TargetReplace,
     TargetUpdate,
 )
+from colibri.domain.audit import AuditAction, AuditResource
 from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
 from colibri.domain.tokens import Permission
 
@@ -52,11 +54,14 @@ def list_targets(services: ServicesDep) -> list[TargetPublic]:
     dependencies=_MANAGE,
     responses=answers(CONFLICT, UNREADABLE),
 )
-def create_target(services: ServicesDep, body: TargetCreate, response: Response) -> TargetPublic:
+def create_target(
+    services: ServicesDep, token: TokenDep, body: TargetCreate, response: Response
+) -> TargetPublic:
     """Add a target; 409 if its name is taken. The answer shows the URL redacted."""
-    created = services.targets.create(body.to_domain())
+    created = TargetPublic.from_domain(services.targets.create(body.to_domain()))
+    _audit(services, token, AuditAction.CREATE, created.id, after=created)
     response.headers["Location"] = f"{router.prefix}/{created.id}"
-    return TargetPublic.from_domain(created)
+    return created
 
 
 @router.get("/{target_id}", dependencies=_READ, responses=answers(NOT_FOUND))
@@ -68,24 +73,47 @@ def get_target(services: ServicesDep, target_id: TargetId) -> TargetPublic:
 @router.put(
     "/{target_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT, UNREADABLE)
 )
-def replace_target(services: ServicesDep, target_id: TargetId, body: TargetReplace) -> TargetPublic:
+def replace_target(
+    services: ServicesDep, token: TokenDep, target_id: TargetId, body: TargetReplace
+) -> TargetPublic:
     """Replace name, events and switch (and the URL, when one is given)."""
-    return _save(services, target_id, body.applied_to(_target(services, target_id)))
+    current = _target(services, target_id)
+    return _save(services, token, current, body.applied_to(current))
 
 
 @router.patch(
     "/{target_id}", dependencies=_MANAGE, responses=answers(NOT_FOUND, CONFLICT, UNREADABLE)
 )
-def update_target(services: ServicesDep, target_id: TargetId, body: TargetUpdate) -> TargetPublic:
+def update_target(
+    services: ServicesDep, token: TokenDep, target_id: TargetId, body: TargetUpdate
+) -> TargetPublic:
     """Change some fields; the others keep their value."""
-    return _save(services, target_id, body.applied_to(_target(services, target_id)))
+    current = _target(services, target_id)
+    return _save(services, token, current, body.applied_to(current))
 
 
-def _save(services: ServicesDep, target_id: int, new: NewNotificationTarget) -> TargetPublic:
-    saved = services.targets.update(target_id, new)
+def _save(
+    services: ServicesDep, token: TokenDep, current: NotificationTarget, new: NewNotificationTarget
+) -> TargetPublic:
+    saved = services.targets.update(current.id, new)
     if saved is None:
-        not_found(f"notification target {target_id}")
-    return TargetPublic.from_domain(saved)
+        not_found(f"notification target {current.id}")
+    after, before = TargetPublic.from_domain(saved), TargetPublic.from_domain(current)
+    _audit(services, token, AuditAction.UPDATE, current.id, before=before, after=after)
+    return after
+
+
+def _audit(
+    services: ServicesDep,
+    token: TokenDep,
+    action: AuditAction,
+    target_id: int,
+    *,
+    before: TargetPublic | None = None,
+    after: TargetPublic | None = None,
+) -> None:
+    resource = AuditResource.NOTIFICATION_TARGET
+    audited(services, token, action, resource, target_id, before=before, after=after)
 
 
 @router.delete(
@@ -94,10 +122,12 @@ def _save(services: ServicesDep, target_id: int, new: NewNotificationTarget) -> 
     dependencies=_MANAGE,
     responses=answers(NOT_FOUND),
 )
-def delete_target(services: ServicesDep, target_id: TargetId) -> None:
+def delete_target(services: ServicesDep, token: TokenDep, target_id: TargetId) -> None:
     """Delete a target."""
+    current = _target(services, target_id)
     if not services.targets.delete(target_id):
         not_found(f"notification target {target_id}")
+    _audit(services, token, AuditAction.DELETE, target_id, before=TargetPublic.from_domain(current))
 
 
 @router.post("/{target_id}/test", dependencies=_MANAGE, responses=answers(NOT_FOUND))

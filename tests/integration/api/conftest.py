@@ -30,6 +30,8 @@ from colibri.domain.tokens import NewApiToken, Permission
 from colibri.errors import EngineUnavailable, NotifyError
 from colibri.notify.urls import validate_url
 from colibri.registry.clock import SystemClock
+from colibri.services.audit import AuditService
+from colibri.services.bad_digests import BadDigestService
 from colibri.services.containers import ContainerService
 from colibri.services.environments import EnvironmentService
 from colibri.services.health import HealthService
@@ -38,6 +40,7 @@ from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
 from colibri.services.runs import RunService
 from colibri.services.schedules import ScheduleService
 from colibri.services.sessions import SessionService
+from colibri.services.skips import SkipService
 from colibri.services.targets import TargetService
 from colibri.services.tokens import TokenService
 from colibri.store import Store
@@ -143,6 +146,9 @@ def api_services(store: Store, docker: Docker, inbox: Inbox) -> Iterator[ApiServ
         metrics=metrics,
         health=HealthService(store.environments, docker),
         sessions=SessionService(store.web_sessions, store.tokens, clock),
+        skips=SkipService(store.skips, clock),
+        audit=AuditService(store.audit),
+        bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
     )
     runs.drain(30)
 

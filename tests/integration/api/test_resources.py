@@ -203,3 +203,32 @@ def test_a_cron_for_another_cron_is_refused_with_a_valid_equivalent(client: ApiC
     accepted = client.post("/api/auto-updates", json={**body, "cron": item["ctx"]["suggestion"]})
     assert accepted.status_code == 201
     assert accepted.json()["next_run_at"].replace("Z", "+00:00") == item["ctx"]["next_runs"][0]
+
+
+def test_every_change_is_in_the_audit_trail_with_who_before_and_after(
+    client: ApiClient, store: Store
+) -> None:
+    created = _setting(client, vulnerability_criteria="high")
+    url = f"/api/auto-updates/{created['id']}"
+    client.patch(url, json={"vulnerability_criteria": "never"})
+    target = client.post(
+        "/api/notifications", json={"name": "ops", "url": "json://hooks.lan/x?token=s3cret"}
+    ).json()
+    client.delete(url)
+    trail = client.get("/api/audit").json()
+    assert [(e["action"], e["resource"]) for e in trail] == [
+        ("delete", "auto_update"),
+        ("create", "notification_target"),
+        ("update", "auto_update"),
+        ("create", "auto_update"),
+    ]
+    [admin] = store.tokens.list_tokens()
+    assert {(e["actor"], e["token_id"]) for e in trail} == {(f"token:{admin.name}", admin.id)}
+    update = trail[2]
+    assert update["before"]["vulnerability_criteria"] == "high"
+    assert update["after"]["vulnerability_criteria"] == "never"
+    assert trail[0]["after"] is None and trail[0]["before"]["id"] == created["id"]
+    assert trail[1]["resource_id"] == str(target["id"])
+    assert "s3cret" not in str(trail)  # a target's URL is kept redacted, as the API shows it
+    only = client.get("/api/audit", params={"resource": "notification_target"}).json()
+    assert [e["resource"] for e in only] == ["notification_target"]

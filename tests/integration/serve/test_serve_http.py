@@ -64,6 +64,8 @@ def test_a_setting_made_over_http_updates_the_container_and_everything_shows_it(
     assert "event: finished" in events and '"updated"' in events
     metrics = api.get("/metrics").text
     assert 'colibri_updates_total{result="updated"} 1.0' in metrics
+    assert 'colibri_containers{environment="local",status="up_to_date"}' in metrics
+    assert 'colibri_last_check_age_seconds{environment="local"}' in metrics
     deadline = time.monotonic() + 30
     while not notify_sink.delivered and time.monotonic() < deadline:
         time.sleep(0.2)

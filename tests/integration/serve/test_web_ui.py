@@ -102,7 +102,9 @@ def test_sign_in_schedule_update_and_watch_it_in_the_browser(
     serving = server.start(COLIBRI_STABILITY_WINDOW="4")
     token = serving.token
     assert token is not None
-    api = httpx.Client(base_url=serving.url, headers={"Authorization": f"Bearer {token}"})
+    api = httpx.Client(
+        base_url=serving.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
     sink = api.post(
         "/api/notifications", json={"name": "team", "url": "json://127.0.0.1:9/hook?token=s3cret"}
     )

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from colibri.api.deps import ApiServices
+from colibri.domain.audit import AuditEntry, AuditResource, NewAuditEntry
+from colibri.domain.bad_digests import BadDigest
 from colibri.domain.container_status import ContainerStatus
 from colibri.domain.cron import check_cron
 from colibri.domain.environments import Environment, NewEnvironment
@@ -29,10 +31,13 @@ from colibri.domain.settings import (
 )
 from colibri.domain.tokens import ApiToken, IssuedToken, Permission
 from colibri.errors import LockHeld
+from colibri.services.audit import AuditService
 from colibri.services.containers import CheckSummary, EnvironmentCheck
 from colibri.services.runs import Pause
+from colibri.services.skips import SkipService
 from colibri.services.targets import DeliveryReport
 from colibri.store.conflicts import StoreConflict
+from tests.fakes import FakeClock, MemorySkips
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -331,6 +336,9 @@ class Fakes:
     metrics: FakeMetrics = field(default_factory=FakeMetrics)
     health: FakeHealth = field(default_factory=FakeHealth)
     sessions: FakeSessions = field(init=False)
+    skips: SkipService = field(default_factory=lambda: SkipService(MemorySkips(), FakeClock()))
+    audit_store: FakeAuditStore = field(default_factory=lambda: FakeAuditStore())
+    bad_digests: FakeBadDigests = field(default_factory=lambda: FakeBadDigests())
 
     def __post_init__(self) -> None:
         self.schedules = FakeSchedules(self.environments)
@@ -348,6 +356,9 @@ class Fakes:
             metrics=self.metrics,
             health=self.health,
             sessions=self.sessions,
+            skips=self.skips,
+            audit=AuditService(self.audit_store),
+            bad_digests=self.bad_digests,
         )
 
 
@@ -366,3 +377,56 @@ def run_record(run_id: str = "a" * 32, **changes: Any) -> RunRecord:
         finished_at=NOW + timedelta(seconds=3),
     )
     return replace(run, **changes)
+
+
+@dataclass
+class FakeAuditStore:
+    """The audit trail in a list, newest last."""
+
+    entries: list[AuditEntry] = field(default_factory=list)
+
+    def record(self, new: NewAuditEntry) -> AuditEntry:
+        entry = AuditEntry(
+            id=len(self.entries) + 1,
+            at=NOW,
+            actor=new.actor,
+            action=new.action,
+            resource=new.resource,
+            resource_id=new.resource_id,
+            before=new.before,
+            after=new.after,
+            token_id=new.token_id,
+        )
+        self.entries.append(entry)
+        return entry
+
+    def list_entries(
+        self, *, resource: AuditResource | None = None, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        found = [e for e in reversed(self.entries) if resource in (None, e.resource)]
+        return found[offset : offset + limit]
+
+    def forget_before(self, before: datetime) -> int:
+        kept = [e for e in self.entries if e.at >= before]
+        forgotten, self.entries = len(self.entries) - len(kept), kept
+        return forgotten
+
+
+@dataclass
+class FakeBadDigests:
+    records: list[BadDigest] = field(default_factory=list)
+
+    def list(
+        self, environment_id: int | None = None, container_name: str | None = None
+    ) -> Sequence[BadDigest]:
+        return [
+            r
+            for r in self.records
+            if environment_id in (None, r.environment_id)
+            and container_name in (None, r.container_name)
+        ]
+
+    def clear(self, environment_id: int, container_name: str, digest: str | None = None) -> int:
+        gone = [r for r in self.list(environment_id, container_name) if digest in (None, r.digest)]
+        self.records = [r for r in self.records if r not in gone]
+        return len(gone)

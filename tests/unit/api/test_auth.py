@@ -22,6 +22,9 @@ PARAMS = {
     "environment_id": "1",
     "target_id": "1",
     "token_id": "1",
+    "environment": "local",
+    "name": "web",
+    "skip_id": "1",
 }
 WRITES = {"POST", "PUT", "PATCH"}
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]

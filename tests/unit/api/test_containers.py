@@ -71,3 +71,30 @@ def test_check_now_answers_with_what_it_did(client: ApiClient, fakes: Fakes) -> 
     }
     assert client.post("/api/check").json()["checked"] == 4
     assert fakes.containers.checked == [1, None]
+
+
+def test_bad_digests_are_listed_and_cleared_with_an_audit_entry(
+    client: ApiClient, fakes: Fakes
+) -> None:
+    from datetime import UTC, datetime
+
+    from colibri.domain.bad_digests import BadDigest
+    from colibri.domain.environments import Endpoint, NewEnvironment
+    from colibri.domain.journal import RunStatus
+
+    if fakes.environments.find("local") is None:
+        fakes.environments.create(NewEnvironment("local", Endpoint("unix:///var/run/docker.sock")))
+    digest = "sha256:" + "d" * 64
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    fakes.bad_digests.records.append(
+        BadDigest(1, "web", digest, RunStatus.ROLLED_BACK, "unhealthy", "r1", at)
+    )
+    [listed] = client.get("/api/bad-digests").json()
+    assert (listed["container_name"], listed["digest"], listed["run_id"]) == ("web", digest, "r1")
+    url = "/api/containers/local/web/bad-digests"
+    assert client.delete(url, params={"digest": "sha256:" + "e" * 64}).json() == {"cleared": 0}
+    assert client.delete(url).json() == {"cleared": 1}
+    assert client.get("/api/bad-digests").json() == []
+    [entry] = fakes.audit_store.entries
+    assert (entry.action, entry.resource, entry.resource_id) == ("clear", "bad_digest", "local/web")
+    assert client.delete("/api/containers/nowhere/web/bad-digests").status_code == 404

@@ -186,3 +186,14 @@ def test_no_message_carries_a_url_password_a_long_digest_or_two_line_title(
         assert not re.search(r"[0-9a-f]{13,}", message.title + message.body)
         assert "\n" not in message.title
         assert all(len(line) <= REASON_LIMIT + 20 for line in message.body.splitlines())
+
+
+def test_a_newer_version_tag_is_named_with_the_one_it_replaces() -> None:
+    event = UpdateAvailable(
+        environment="prod",
+        container="web",
+        image="registry.lan:5000/team/nginx:1.27.3-alpine",
+        remote_digest="sha256:" + "f" * 64,
+        new_tag="1.28.0-alpine",
+    )
+    assert "Version: 1.27.3-alpine -> 1.28.0-alpine" in render(event).body.splitlines()

@@ -92,6 +92,7 @@ def test_the_vocabulary_is_fixed() -> None:
         "notifications:read",
         "notifications:manage",
         "settings:manage",
+        "audit:read",
         "admin",
     }
 

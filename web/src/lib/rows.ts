@@ -56,6 +56,18 @@ export function scheduleText(setting: Setting): string {
   return setting.schedule_type === "custom" ? `${cron} (${words})` : `${setting.schedule_type} (${words})`;
 }
 
+function windowText(container: ContainerFromApi): string {
+  if (!container.window) return "";
+  if (container.window_open !== false) return container.window;
+  const opens = container.next_window_opening ? new Date(container.next_window_opening).toLocaleString() : "later";
+  return `${container.window} (closed, opens ${opens})`;
+}
+
+function skipText(container: ContainerFromApi): string {
+  if (container.skip_id === null || container.skip_id === undefined) return "";
+  return container.skipped_until ? `until ${new Date(container.skipped_until).toLocaleString()}` : "this version";
+}
+
 export function buildRows(
   containers: ContainerFromApi[],
   settings: Setting[],
@@ -93,8 +105,8 @@ export function buildRows(
       scheduleSource: container.schedule_source ?? (setting ? "setting" : "none"),
       mode: container.mode ?? (setting ? (setting.enabled ? "auto" : "off") : "check only"),
       nextRun: container.next_run_at ?? (setting?.enabled ? setting.next_run_at : null),
-      window: container.window ?? "",
-      skip: container.skip ?? "",
+      window: windowText(container),
+      skip: container.skip ?? skipText(container),
       lastOutcome: container.last_outcome ?? run?.status ?? setting?.last_status ?? "",
       lastRunId: run?.id ?? setting?.last_run_id ?? null,
       checkedAt: container.checked_at,

@@ -1,7 +1,7 @@
 """Browser sessions: the hash of each session cookie's secret and the API token it acts for.
 
 Revision ID: 0005
-Revises: 0011
+Revises: 0006
 Create Date: 2026-12-04
 
 Frozen history: plain SQLAlchemy types only. A session row goes with its token
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0011"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
