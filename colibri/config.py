@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     docker_config: Path = Field(default_factory=_default_docker_config)
     certs_dir: Path = Path("/etc/docker/certs.d")
     insecure_registries: CommaList = ()
+    #: the D-Bus bus of the systemd that runs podman units: SYSTEM, SESSION or an address
+    systemd_bus: str = "SYSTEM"
     registry_concurrency: int = Field(4, ge=1, le=64)
     registry_timeout: float = Field(10.0, gt=0, le=300)
     rate_limit_wait: float = Field(10.0, ge=0, le=3600)

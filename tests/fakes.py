@@ -39,6 +39,7 @@ class FakeEngine:
     containers: list[Container] = field(default_factory=list)
     images: dict[str, LocalImage] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
+    kind: str = "docker"
 
     def add(self, name: str, config_image: str, image: LocalImage, **labels: str) -> Container:
         self.images[image.id] = image

@@ -51,6 +51,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
     from colibri.engine.probe import NetworkProber
     from colibri.registry.clock import SystemClock
     from colibri.services.update import UpdateService
+    from colibri.systemd import SystemdUnits
     from colibri.update.executor import Executor
     from colibri.update.recovery import Recoverer
     from colibri.update.verify import Verifier
@@ -69,6 +70,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             gate=make_gate(settings, check.registry, store.reports, clock),
             prober=NetworkProber(),
             registry_auth=registry_auth_for(settings),
+            units=SystemdUnits(settings.systemd_bus),
         )
         verifier = Verifier(engine, clock)
         recoverer = Recoverer(
@@ -76,6 +78,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             store_journal,
             verifier,
             environment=settings.environment,
+            units=SystemdUnits(settings.systemd_bus),
         )
         yield UpdateService(check, executor, recoverer, self_updater(settings))
 

@@ -20,6 +20,7 @@ from colibri.domain.ports import (
     Engine,
 )
 from colibri.errors import ColibriError, ConfigError
+from colibri.systemd import SystemdUnits
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -116,6 +117,7 @@ class _ServeParts:
     scheduler: Scheduler
     bad_digests: BadDigestService
     retention: RetentionService
+    units: SystemdUnits
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
@@ -170,6 +172,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         retention.prune()
 
     return _ServeParts(
+        units=SystemdUnits(settings.systemd_bus),
         store=store,
         clock=clock,
         engines=engines,
@@ -239,6 +242,7 @@ def _runner(
         registry_auth=registry_auth_for(settings),
         controls=controls,
         self_updater=self_updater(settings),
+        units=SystemdUnits(settings.systemd_bus),
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses
@@ -325,7 +329,11 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
             engine = parts.engines.engine_for(environment)
             verifier = Verifier(engine, parts.clock)
             recoverer = Recoverer(
-                engine, parts.store.journal, verifier, environment=environment.name
+                engine,
+                parts.store.journal,
+                verifier,
+                environment=environment.name,
+                units=parts.units,
             )
             outcomes.extend(recoverer.recover_all())
         except ColibriError as exc:

@@ -53,12 +53,16 @@ __all__ = [
     "SignatureVerifier",
     "Skips",
     "StoredScan",
+    "Units",
     "WebSessions",
 ]
 
 
 class Engine(Protocol):
-    """One Docker daemon."""
+    """One Docker daemon, or podman's Docker-compatible service."""
+
+    #: ``docker`` or ``podman``: which rules apply (units, pods).
+    kind: str
 
     def list_containers(self, *, include_stopped: bool = False) -> list[Container]:
         """Every container (running ones only unless ``include_stopped``), with the reference
@@ -122,6 +126,19 @@ class Engine(Protocol):
 
     def containers_using_image(self, image_id: str) -> list[str]:
         """IDs of the containers (any state) created from ``image_id``."""
+        ...
+
+
+class Units(Protocol):
+    """systemd's unit manager (its D-Bus API), for containers their units run."""
+
+    def restart(self, unit: str) -> str:
+        """Restart ``unit`` (job mode ``replace``), wait for the job to end and return its
+        result (``done`` on success). Raises ``UnitError``."""
+        ...
+
+    def active_state(self, unit: str) -> str:
+        """The unit's ``ActiveState``. Raises ``UnitError``."""
         ...
 
 

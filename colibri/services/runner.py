@@ -50,6 +50,7 @@ from colibri.domain.ports import (
     Journal,
     Prober,
     Registry,
+    Units,
 )
 from colibri.domain.refs import ImageRef
 from colibri.domain.settings import (
@@ -124,6 +125,7 @@ class UpdateTools:
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
     controls: ControlsFactory | None = None
     self_updater: SelfUpdater | None = None
+    units: Units | None = None  # systemd, for containers their units run (podman)
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,7 @@ class SettingRunner:
             gate=self.tools.gates.gate_for(setting_overrides(config)),
             prober=self.tools.prober,
             registry_auth=self.tools.registry_auth,
+            units=self.tools.units,
         )
         options = replace(
             self.tools.options, dry_run=False, trigger=target.trigger, run_id=target.run_id

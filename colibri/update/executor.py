@@ -25,9 +25,10 @@ from colibri.domain.health import VerifyPolicy
 from colibri.domain.holders import HEARTBEAT_SECONDS
 from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, NewRun, RunStatus, Step
 from colibri.domain.model import Container
-from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
+from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober, Units
 from colibri.domain.refs import ImageRef
 from colibri.domain.transient import aside_name, new_name, replaced_by
+from colibri.domain.units import PODMAN_ENGINE, unit_of
 from colibri.errors import ColibriError, EngineNotFound, LockHeld, UpdateError
 from colibri.instance import this_process
 from colibri.update.dependents import (
@@ -39,6 +40,7 @@ from colibri.update.dependents import (
 from colibri.update.heartbeat import Heartbeat
 from colibri.update.images import remove_unused_image
 from colibri.update.model import AllowAll, UpdateOptions, UpdateOutcome, UpdateRequest
+from colibri.update.unit_swap import UnitSwap, UnitUndo
 from colibri.update.verify import Verifier
 
 __all__ = ["AllowAll", "Executor", "UpdateOptions", "UpdateOutcome", "UpdateRequest"]
@@ -92,6 +94,7 @@ class Executor:
         gate: Gate | None = None,
         prober: Prober | None = None,
         registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None,
+        units: Units | None = None,
     ) -> None:
         self.engine = engine
         self.journal = journal
@@ -100,6 +103,7 @@ class Executor:
         self.gate: Gate = gate or AllowAll()
         self.verifier = Verifier(engine, clock, prober)
         self.registry_auth = registry_auth or (lambda _ref: None)
+        self.unit_swap = UnitSwap(engine, journal, units, self.verifier)
 
     def lock_key(self, container_name: str) -> str:
         return f"{self.environment}/{container_name}"
@@ -222,10 +226,13 @@ class Executor:
         return UpdateOutcome(name, status, reason, run_id=options.run_id)
 
     def _transact(self, run: _Run) -> UpdateOutcome:
+        unit = unit_of(run.request.container.labels) if self.engine.kind == PODMAN_ENGINE else None
         try:
-            early = self._prepare(run)
+            early = self._prepare(run, snapshot=unit is None)
             if early is not None:
                 return early
+            if unit is not None:
+                return self._unit_transact(run, unit)
             self._create(run)
         except ColibriError as exc:
             return self._abort(run, exc)
@@ -238,7 +245,35 @@ class Executor:
             return self._rollback(run, exc)
         return self._commit(run)
 
-    def _prepare(self, run: _Run) -> UpdateOutcome | None:
+    def _unit_transact(self, run: _Run, unit: str) -> UpdateOutcome:
+        """The unit kind of the transaction (:mod:`colibri.update.unit_swap`)."""
+        try:
+            run.new_id = self.unit_swap.switch(
+                run.id,
+                run.name,
+                unit,
+                run.new_image_id or "",
+                self._verify_policy(run),
+                self._keepalive(run),
+                lambda step: self._failpoint(run, step),
+            )
+        except ColibriError as exc:
+            reason = str(exc)
+            log.warning("update of %s through %s failed (%s); rolling back", run.name, unit, reason)
+            self._step(run, Step.ROLLBACK, reason=reason, old_id=run.old_id, unit=unit)
+            try:
+                undo = UnitUndo(run.tag_ref, run.previous_tag_image)
+                self.unit_swap.undo(run.id, run.name, unit, undo)
+            except ColibriError as undo_error:
+                message = f"{reason}; rollback failed: {undo_error}; run `colibri recover`"
+                self.journal.log(run.id, "ERROR", message)
+                return UpdateOutcome(run.name, RunStatus.FAILED, message, run_id=run.id)
+            return self._finish(run, RunStatus.ROLLED_BACK, reason)
+        self._step(run, Step.COMMIT, old_id=run.old_id, new_id=run.new_id, unit=unit)
+        self._failpoint(run, Step.COMMIT)
+        return self._finish(run, RunStatus.UPDATED, f"updated through {unit} and verified")
+
+    def _prepare(self, run: _Run, *, snapshot: bool = True) -> UpdateOutcome | None:
         """resolve, pull, gate, snapshot: nothing visible changes yet."""
         request = run.request
         self._step(
@@ -256,7 +291,8 @@ class Executor:
         verdict = self._gate(run)
         if not verdict.allowed:
             return self._blocked(run, verdict.reason)
-        self._snapshot(run)
+        if snapshot:
+            self._snapshot(run)
         return None
 
     def _pull(self, run: _Run) -> None:

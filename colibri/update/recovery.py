@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from colibri.domain.holders import holder_alive
 from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, RunRecord, RunStatus, Step
-from colibri.domain.ports import Engine, Journal
+from colibri.domain.ports import Engine, Journal, Units
 from colibri.domain.recovery import (
     Observed,
     RecoveryAction,
@@ -24,6 +24,7 @@ from colibri.domain.recovery import (
 )
 from colibri.errors import ColibriError, EngineNotFound, LockHeld
 from colibri.instance import pid_runs, this_process
+from colibri.update.unit_swap import UnitSwap, recover_unit_run
 from colibri.update.verify import Verifier
 
 __all__ = ["Recoverer", "RecoveryOutcome"]
@@ -49,12 +50,19 @@ class RecoveryOutcome:
 
 class Recoverer:
     def __init__(
-        self, engine: Engine, journal: Journal, verifier: Verifier, *, environment: str
+        self,
+        engine: Engine,
+        journal: Journal,
+        verifier: Verifier,
+        *,
+        environment: str,
+        units: Units | None = None,
     ) -> None:
         self.engine = engine
         self.journal = journal
         self.verifier = verifier
         self.environment = environment
+        self.unit_swap = UnitSwap(engine, journal, units, verifier)
 
     def recover_all(self) -> list[RecoveryOutcome]:
         """Recover every interrupted run of this environment, oldest first."""
@@ -78,6 +86,9 @@ class Recoverer:
             self.journal.release_lock(key, owner)
 
     def _recover_locked(self, run: RunRecord) -> RecoveryOutcome:
+        if any(step.step == Step.RESTART for step in run.steps):  # the unit kind
+            status = recover_unit_run(self.unit_swap, self.journal, run)
+            return RecoveryOutcome(run.id, run.container_name, status, status.value)
         plan = plan_recovery(run, self._observe(run))
         self.journal.record_step(run.id, Step.RECOVER, {"actions": [a.kind for a in plan.actions]})
         try:
