@@ -99,7 +99,7 @@ class DockerEngine:
         auth: Mapping[str, str] | None = None,
     ) -> None:
         """Pull ``repository@digest`` and read the whole progress stream: the daemon reports
-        failures inside an HTTP 200 stream (registry-spec P2), which raise ``PullFailed``."""
+        failures inside an HTTP 200 stream (docs/registry.md P2), which raise ``PullFailed``."""
         action = f"pull {repository}@{digest}"
         params = {"fromImage": repository, "tag": digest}
         if platform:
@@ -258,7 +258,7 @@ def container_from_inspect(raw: Mapping[str, Any]) -> Container:
 
 
 def image_from_inspect(raw: Mapping[str, Any]) -> LocalImage:
-    """An image from its ``docker image inspect`` document (registry-spec C2)."""
+    """An image from its ``docker image inspect`` document (docs/registry.md C2)."""
     repo_digests = tuple(str(d) for d in raw.get("RepoDigests") or ())
     digests = set(digests_of(repo_digests))
     descriptor = raw.get("Descriptor") or {}

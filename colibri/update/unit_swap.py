@@ -25,6 +25,14 @@ from dataclasses import dataclass
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import RunRecord, RunStatus, Step
 from colibri.domain.ports import Engine, Journal, Units
+from colibri.domain.steps import (
+    DoneStep,
+    PullStep,
+    RecoverStep,
+    RestartStep,
+    StepPayload,
+    VerifyStep,
+)
 from colibri.errors import ColibriError, UpdateError
 from colibri.update.verify import Verifier
 
@@ -65,7 +73,7 @@ class UnitSwap:
         """Restart ``unit`` and verify ``name`` runs ``new_image_id``; return its new ID.
         Raises ``UpdateError`` (the caller rolls back)."""
         units = self._units(unit)
-        self.journal.record_step(run_id, Step.RESTART, {"unit": unit, "name": name})
+        _record(self.journal, run_id, RestartStep(unit, name))
         result = units.restart(unit)
         if result != "done":
             raise UpdateError(f"systemd's job restarting {unit} ended: {result}", step="restart")
@@ -77,7 +85,7 @@ class UnitSwap:
                 f"{new_image_id[:19]} (does its unit run the tag?)",
                 step="restart",
             )
-        self.journal.record_step(run_id, Step.VERIFY, {"new_id": container.id})
+        _record(self.journal, run_id, VerifyStep(container.id))
         self.verifier.verify(container.id, policy, keepalive)
         failpoint(Step.VERIFY)
         return container.id
@@ -104,20 +112,23 @@ class UnitSwap:
 
 def recover_unit_run(swap: UnitSwap, journal: Journal, run: RunRecord) -> RunStatus:
     """Finish an interrupted unit run from its journal; return its outcome."""
-    steps = {step.step: step.data for step in run.steps}
-    restart = steps.get(Step.RESTART) or {}
-    unit = str(restart.get("unit") or "")
-    pull = steps.get(Step.PULL) or {}
-    journal.record_step(run.id, Step.RECOVER, {"unit": unit})
-    if Step.COMMIT in steps:
+    restart = run.payload(RestartStep)
+    unit = restart.unit if restart else ""
+    pull = run.payload(PullStep)
+    _record(journal, run.id, RecoverStep(unit=unit))
+    if run.reached(Step.COMMIT):
         status, reason = RunStatus.UPDATED, "recovered: the unit had been restarted and verified"
     else:
-        undo = UnitUndo(str(pull.get("tag_ref") or ""), pull.get("previous_tag_image"))
+        undo = UnitUndo(pull.tag_ref if pull else "", pull.previous_tag_image if pull else None)
         try:
             swap.undo(run.id, run.container_name, unit, undo)
             status, reason = RunStatus.ROLLED_BACK, "recovered: the previous image runs again"
         except ColibriError as exc:
             status, reason = RunStatus.FAILED, f"recovery could not roll back: {exc}"
-    journal.record_step(run.id, Step.DONE, {"status": status.value})
+    _record(journal, run.id, DoneStep(status.value))
     journal.finish_run(run.id, status, reason=reason)
     return status
+
+
+def _record(journal: Journal, run_id: str, payload: StepPayload) -> None:
+    journal.record_step(run_id, payload.STEP, payload.as_dict())
