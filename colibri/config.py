@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     """COLIBRI_CHECK_INTERVAL: how often ``colibri serve`` checks every container (fresh
     ``GET /api/containers``, "update available" notifications), as ``30m``, ``6h`` or
     seconds; ``off`` never (default 6h; the first check runs at start)."""
+    session_lifetime: timedelta = timedelta(hours=12)
+    """COLIBRI_SESSION_LIFETIME: how long a web UI sign-in lasts, as ``30m``, ``12h`` or
+    seconds (default 12h; never longer than the token it was made with)."""
 
     notify_urls: CommaList = ()
     """COLIBRI_NOTIFY_URLS: Apprise URLs (separated by spaces or commas) told of every event by
@@ -301,7 +304,7 @@ class Settings(BaseSettings):
         }[str(info.field_name)]
         return str(parse(value).value)
 
-    @field_validator("scan_db_max_age", "check_interval", mode="before")
+    @field_validator("scan_db_max_age", "check_interval", "session_lifetime", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         if not isinstance(value, str):

@@ -98,7 +98,7 @@ def serve(settings: Settings) -> Iterator[Service]:
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
         parts.retention.prune()
-        services = _api_services(parts)
+        services = _api_services(parts, settings)
         yield Service(
             app=_create_app(services, settings),
             services=services,
@@ -449,11 +449,12 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
     return outcomes
 
 
-def _api_services(parts: _ServeParts) -> ApiServices:
+def _api_services(parts: _ServeParts, settings: Settings) -> ApiServices:
     from colibri.api import ApiServices
     from colibri.services.audit import AuditService
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
+    from colibri.services.sessions import SessionService
     from colibri.services.skips import SkipService
     from colibri.services.targets import TargetService
 
@@ -467,6 +468,7 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         targets=TargetService(store.notification_targets, _LazyNotifier(), _validate_url, clock),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+        sessions=SessionService(store.web_sessions, store.tokens, clock, settings.session_lifetime),
         skips=SkipService(store.skips, clock),
         audit=AuditService(store.audit),
         bad_digests=parts.bad_digests,

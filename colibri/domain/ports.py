@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # annotations only: importing a port costs nothing at run tim
     from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
     from colibri.domain.refs import ImageRef
     from colibri.domain.scanning import ScanFailure, ScannerInfo, ScanReport
+    from colibri.domain.sessions import IssuedSession
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.signatures import SignatureResult
     from colibri.domain.skips import NewSkip, Skip
@@ -53,6 +54,7 @@ __all__ = [
     "Skips",
     "StoredScan",
     "Units",
+    "WebSessions",
 ]
 
 
@@ -520,6 +522,29 @@ class ApiTokens(Protocol):
 
     def touch(self, token_id: int) -> None:
         """Record a use now (cheap: writes at most once a minute per token)."""
+        ...
+
+
+class WebSessions(Protocol):
+    """Browser sessions, stored as hashes of their secrets (``colibri.store.SqlWebSessions``).
+
+    A session is only as good as its token: ``find_active`` gives ``None`` once the token is
+    revoked or expired, as once the session itself has expired."""
+
+    def create(self, token_id: int, expires_at: datetime) -> IssuedSession:
+        """A new session for the token; the only place its secret appears."""
+        ...
+
+    def find_active(self, presented: str) -> tuple[IssuedSession, ApiToken] | None:
+        """The session whose secret is ``presented`` and its token, while both are active."""
+        ...
+
+    def delete(self, presented: str) -> bool:
+        """End the session whose secret is ``presented``; ``False`` if there is none."""
+        ...
+
+    def purge_expired(self) -> int:
+        """Delete the sessions past their expiry; how many."""
         ...
 
 
