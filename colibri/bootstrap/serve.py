@@ -19,9 +19,9 @@ from colibri.domain.ports import (
     Clock,
     Engine,
     Notifier,
+    Units,
 )
 from colibri.errors import ColibriError, ConfigError
-from colibri.systemd import SystemdUnits
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -123,7 +123,7 @@ class _ServeParts:
     scheduler: Scheduler
     bad_digests: BadDigestService
     retention: RetentionService
-    units: SystemdUnits
+    units: Units
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
@@ -178,7 +178,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         retention.prune()
 
     return _ServeParts(
-        units=SystemdUnits(settings.systemd_bus),
+        units=_LazyUnits(settings.systemd_bus),
         store=store,
         clock=clock,
         engines=engines,
@@ -234,6 +234,30 @@ class _LazyRegistry:
         with self._lock:
             client = self._client
         return client.stats() if client is not None else {}
+
+
+class _LazyUnits:
+    """systemd's units on ``bus``, its D-Bus client loaded with the first unit restart (only
+    podman containers run by units ever need it)."""
+
+    def __init__(self, bus: str) -> None:
+        self.bus = bus
+        self._lock = threading.Lock()
+        self._units: Units | None = None
+
+    def _get(self) -> Units:
+        with self._lock:
+            if self._units is None:
+                from colibri.systemd import SystemdUnits
+
+                self._units = SystemdUnits(self.bus)
+            return self._units
+
+    def restart(self, unit: str) -> str:
+        return self._get().restart(unit)
+
+    def active_state(self, unit: str) -> str:
+        return self._get().active_state(unit)
 
 
 class _LazyProber:
@@ -324,7 +348,7 @@ def _runner(
         registry_auth=registry_auth_for(settings),
         controls=controls,
         self_updater=self_updater(settings),
-        units=SystemdUnits(settings.systemd_bus),
+        units=_LazyUnits(settings.systemd_bus),
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses
