@@ -46,12 +46,14 @@ def journal(settings: Settings) -> Iterator[Journal]:
 
 @contextmanager
 def updater(settings: Settings) -> Iterator[UpdateService]:
-    """An update service: check, executor, recovery, journal."""
+    """An update service: check, the update pipeline, recovery, journal."""
     from colibri.bootstrap.gate import make_gate
+    from colibri.clock import SystemClock
     from colibri.engine.probe import NetworkProber
-    from colibri.registry.clock import SystemClock
     from colibri.services.update import UpdateService
-    from colibri.update.executor import Executor
+    from colibri.systemd import SystemdUnits
+    from colibri.update.locks import KeyClaims, UpdateLocks
+    from colibri.update.pipeline import UpdatePipeline
     from colibri.update.recovery import Recoverer
     from colibri.update.verify import Verifier
 
@@ -61,7 +63,8 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
         store_journal = store.journal
         clock = SystemClock()
         engine = check.engine
-        executor = Executor(
+        claims = KeyClaims()
+        pipeline = UpdatePipeline(
             engine,
             store_journal,
             clock,
@@ -69,15 +72,20 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             gate=make_gate(settings, check.registry, store.reports, clock),
             prober=NetworkProber(),
             registry_auth=registry_auth_for(settings),
+            claims=claims,
+            concurrency=settings.update_concurrency,
+            hand_off=self_updater(settings),
+            units=SystemdUnits(settings.systemd_bus),
         )
-        verifier = Verifier(engine, clock)
         recoverer = Recoverer(
             engine,
             store_journal,
-            verifier,
+            Verifier(engine, clock),
             environment=settings.environment,
+            locks=UpdateLocks(store_journal, claims),
+            units=SystemdUnits(settings.systemd_bus),
         )
-        yield UpdateService(check, executor, recoverer, self_updater(settings))
+        yield UpdateService(check, pipeline, recoverer)
 
 
 @contextmanager
@@ -88,8 +96,8 @@ def notifications(settings: Settings) -> Iterator[NotificationService | None]:
     if not settings.notify_urls:
         yield None
         return
+    from colibri.clock import SystemClock
     from colibri.notify import AppriseNotifier
-    from colibri.registry.clock import SystemClock
     from colibri.services.notifications import ConfiguredTargets, NotificationService
 
     with open_store(settings) as store:
@@ -112,8 +120,8 @@ class Admin:
 def admin(settings: Settings) -> Iterator[Admin]:
     """The service's settings, environments, notification targets and bad digests in the
     configured database (migrated on open); every change goes to the audit trail as ``cli``."""
+    from colibri.clock import SystemClock
     from colibri.notify import AppriseNotifier, validate_url
-    from colibri.registry.clock import SystemClock
     from colibri.services.audit import AuditService
     from colibri.services.bad_digests import BadDigestService
     from colibri.services.environments import EnvironmentService
@@ -157,7 +165,7 @@ def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> Updat
 def scanner_service(settings: Settings) -> Iterator[ScanService]:
     """The ``colibri scan`` use case: the configured scanner(s), daemon, registry, store."""
     from colibri.bootstrap.gate import configured_scanner, gate_policy
-    from colibri.registry.clock import SystemClock
+    from colibri.clock import SystemClock
     from colibri.services.scan import ScanService
 
     scanner = configured_scanner(settings)
@@ -181,7 +189,7 @@ def scanner_service(settings: Settings) -> Iterator[ScanService]:
 @contextmanager
 def token_service(settings: Settings) -> Iterator[TokenService]:
     """The API tokens in the configured database (``colibri token``)."""
-    from colibri.registry.clock import SystemClock
+    from colibri.clock import SystemClock
     from colibri.services.tokens import TokenService
 
     with open_store(settings) as store:

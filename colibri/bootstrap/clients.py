@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from colibri.domain.ports import Engine, Registry
     from colibri.engine.client import PullAuth
     from colibri.registry.client import RegistryClient
+    from colibri.registry.credentials import DockerConfigCredentials
     from colibri.services.controls import Controls
     from colibri.store.factory import Store
 
@@ -98,17 +99,20 @@ def open_store(settings: Settings) -> Iterator[Store]:
 
 
 def registry_auth_for(settings: Settings) -> Callable[[ImageRef], Mapping[str, str] | None]:
-    """What the daemon needs to pull from a registry: Docker's configured credentials."""
+    """What the daemon needs to pull from a registry: Docker's configured credentials (read
+    when the first pull needs them)."""
     return _auth_from(settings.docker_config / "config.json")
 
 
 def _auth_from(config: Path) -> Callable[[ImageRef], Mapping[str, str] | None]:
-    from colibri.registry.credentials import DockerConfigCredentials
-
-    credentials = DockerConfigCredentials(config)
+    loaded: list[DockerConfigCredentials] = []
 
     def registry_auth(ref: ImageRef) -> Mapping[str, str] | None:
-        found = credentials.lookup(ref.registry_key)
+        if not loaded:
+            from colibri.registry.credentials import DockerConfigCredentials
+
+            loaded.append(DockerConfigCredentials(config))
+        found = loaded[0].lookup(ref.registry_key)
         if found is None:
             return None
         if found.identity_token:

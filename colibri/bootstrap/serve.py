@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +25,8 @@ from colibri.domain.invalid import Invalid
 from colibri.domain.ports import (
     Clock,
     Engine,
+    Notifier,
+    Units,
 )
 from colibri.errors import ColibriError, ConfigError
 
@@ -33,8 +34,13 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from colibri.api import ApiServices
+    from colibri.domain.health import Probe
+    from colibri.domain.messages import Message
+    from colibri.domain.model import Descriptor, RemoteManifest
+    from colibri.domain.refs import ImageRef
     from colibri.engine import DockerEngine
     from colibri.registry.client import RegistryClient
+    from colibri.registry.state import RegistryStats
     from colibri.scheduler import Scheduler
     from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
@@ -42,6 +48,7 @@ if TYPE_CHECKING:
     from colibri.services.environments import EnvironmentService
     from colibri.services.metrics import MetricsService
     from colibri.services.notifications import NotificationService
+    from colibri.services.ports import UrlValidator
     from colibri.services.retention import RetentionService
     from colibri.services.runner import SettingRunner
     from colibri.services.runs import RunService
@@ -74,7 +81,7 @@ class Service:
     def stop(self, grace: float) -> bool:
         """Stop claiming and taking runs, then wait up to ``grace`` seconds in all for the
         running updates; ``True`` when none is left (the rest are left to recovery)."""
-        from colibri.registry.clock import SystemClock
+        from colibri.clock import SystemClock
 
         clock = SystemClock()
         deadline = clock.monotonic() + grace
@@ -124,11 +131,12 @@ class _ServeParts:
     scheduler: Scheduler
     bad_digests: BadDigestService
     retention: RetentionService
+    units: Units
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
+    from colibri.clock import SystemClock
     from colibri.domain.retention import Retention
-    from colibri.registry.clock import SystemClock
     from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
@@ -138,7 +146,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
 
     store = stack.enter_context(open_store(settings))
     clock = SystemClock()
-    registry = registry_client(settings, stack)
+    registry = _LazyRegistry(settings, stack)
     engines = _EngineCache(settings)
     stack.callback(engines.close)
     metrics = _metrics(registry, store, clock)
@@ -178,6 +186,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         retention.prune()
 
     return _ServeParts(
+        units=_LazyUnits(settings.systemd_bus),
         store=store,
         clock=clock,
         engines=engines,
@@ -192,7 +201,84 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     )
 
 
-def _metrics(registry: RegistryClient, store: Store, clock: Clock) -> MetricsService:
+class _LazyRegistry:
+    """The registry client, made when a registry is first asked something: an idle service
+    (no check due yet) does not load the HTTP stack. Closed with ``stack`` if it was made."""
+
+    def __init__(self, settings: Settings, stack: ExitStack) -> None:
+        self.settings = settings
+        self.stack = stack
+        self._lock = threading.Lock()
+        self._client: RegistryClient | None = None
+
+    def client(self) -> RegistryClient:
+        with self._lock:
+            if self._client is None:
+                self._client = registry_client(self.settings, self.stack)
+            return self._client
+
+    def head(self, ref: ImageRef) -> RemoteManifest:
+        return self.client().head(ref)
+
+    def fetch(self, ref: ImageRef) -> RemoteManifest:
+        return self.client().fetch(ref)
+
+    def forget_tags(self) -> None:
+        self.client().forget_tags()
+
+    def list_tags(self, ref: ImageRef, *, page_size: int | None = None) -> list[str]:
+        return self.client().list_tags(ref, page_size=page_size)
+
+    def get_blob(self, ref: ImageRef, digest: str, max_bytes: int) -> bytes:
+        return self.client().get_blob(ref, digest, max_bytes)
+
+    def referrers(
+        self, ref: ImageRef, digest: str, artifact_type: str | None = None
+    ) -> list[Descriptor] | None:
+        return self.client().referrers(ref, digest, artifact_type)
+
+    def stats(self) -> Mapping[str, RegistryStats]:
+        """The client's counters (none before its first request)."""
+        with self._lock:
+            client = self._client
+        return client.stats() if client is not None else {}
+
+
+class _LazyUnits:
+    """systemd's units on ``bus``, its D-Bus client loaded with the first unit restart (only
+    podman containers run by units ever need it)."""
+
+    def __init__(self, bus: str) -> None:
+        self.bus = bus
+        self._lock = threading.Lock()
+        self._units: Units | None = None
+
+    def _get(self) -> Units:
+        with self._lock:
+            if self._units is None:
+                from colibri.systemd import SystemdUnits
+
+                self._units = SystemdUnits(self.bus)
+            return self._units
+
+    def restart(self, unit: str) -> str:
+        return self._get().restart(unit)
+
+    def active_state(self, unit: str) -> str:
+        return self._get().active_state(unit)
+
+
+class _LazyProber:
+    """The network prober, loaded for the first ``colibri.probe`` (with the engine adapter's
+    HTTP stack)."""
+
+    def probe(self, address: str, probe: Probe, timeout: float) -> str | None:
+        from colibri.engine.probe import NetworkProber
+
+        return NetworkProber().probe(address, probe, timeout)
+
+
+def _metrics(registry: _LazyRegistry, store: Store, clock: Clock) -> MetricsService:
     """Metrics in a registry of their own, never prometheus_client's global one."""
     from prometheus_client import CollectorRegistry
 
@@ -204,16 +290,46 @@ def _metrics(registry: RegistryClient, store: Store, clock: Clock) -> MetricsSer
 
 
 def _notifications(settings: Settings, store: Store, clock: Clock) -> NotificationService:
-    from colibri.notify import AppriseNotifier
     from colibri.services.notifications import ConfiguredTargets, NotificationService
 
     targets = ConfiguredTargets(settings.notify_urls, store.notification_targets)
-    notifier = AppriseNotifier(allow_private=settings.notify_allow_private)
+    notifier = _LazyNotifier(settings.notify_allow_private)
     return NotificationService(notifier, targets, store.notification_log, clock)
 
 
+class _LazyNotifier:
+    """The Apprise notifier, loaded with the first message: an idle service never imports
+    Apprise (its plugins take more memory than the rest of the service)."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self._lock = threading.Lock()
+        self._notifier: Notifier | None = None
+        self._allow_private = allow_private
+
+    def send(self, target_url: str, message: Message) -> None:
+        with self._lock:
+            if self._notifier is None:
+                from colibri.notify import AppriseNotifier
+
+                self._notifier = AppriseNotifier(allow_private=self._allow_private)
+            notifier = self._notifier
+        notifier.send(target_url, message)
+
+
+def _url_validator(allow_private: bool) -> UrlValidator:
+    """``colibri.notify.validate_url`` with the address rules, imported when a target is
+    first saved."""
+
+    def validate(url: str) -> str:
+        from colibri.notify import validate_url
+
+        return validate_url(url, allow_private=allow_private)
+
+    return validate
+
+
 def _controls(
-    settings: Settings, store: Store, registry: RegistryClient, clock: Clock
+    settings: Settings, store: Store, registry: _LazyRegistry, clock: Clock
 ) -> ControlsFactory:
     from colibri.services.controls import ControlDefaults, ControlsFactory, ControlStoreSet
 
@@ -228,7 +344,7 @@ def _controls(
 def _runner(
     settings: Settings,
     store: Store,
-    registry: RegistryClient,
+    registry: _LazyRegistry,
     engines: _EngineCache,
     notifications: NotificationService,
     metrics: MetricsService,
@@ -236,7 +352,6 @@ def _runner(
     controls: ControlsFactory,
 ) -> SettingRunner:
     from colibri.bootstrap.cli import self_updater
-    from colibri.engine.probe import NetworkProber
     from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
 
     tools = UpdateTools(
@@ -244,10 +359,11 @@ def _runner(
         registry=registry,
         gates=gate_factory(settings, registry, store.reports, clock),
         options=update_options(settings, dry_run=False, cleanup=False),
-        prober=NetworkProber(),
+        prober=_LazyProber(),
         registry_auth=registry_auth_for(settings),
         controls=controls,
         self_updater=self_updater(settings),
+        units=_LazyUnits(settings.systemd_bus),
     )
     stores = RunnerStores(
         store.environments, store.auto_updates, store.journal, store.container_statuses
@@ -348,7 +464,11 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
             engine = parts.engines.engine_for(environment)
             verifier = Verifier(engine, parts.clock)
             recoverer = Recoverer(
-                engine, parts.store.journal, verifier, environment=environment.name
+                engine,
+                parts.store.journal,
+                verifier,
+                environment=environment.name,
+                units=parts.units,
             )
             outcomes.extend(recoverer.recover_all())
         except ColibriError as exc:
@@ -360,10 +480,10 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
 
 def _api_services(parts: _ServeParts, settings: Settings) -> ApiServices:
     from colibri.api import ApiServices
-    from colibri.notify import AppriseNotifier, validate_url
     from colibri.services.audit import AuditService
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
+    from colibri.services.sessions import SessionService
     from colibri.services.skips import SkipService
     from colibri.services.targets import TargetService
 
@@ -376,13 +496,11 @@ def _api_services(parts: _ServeParts, settings: Settings) -> ApiServices:
         containers=parts.containers,
         tokens=parts.tokens,
         targets=TargetService(
-            store.notification_targets,
-            AppriseNotifier(allow_private=allow),
-            partial(validate_url, allow_private=allow),
-            clock,
+            store.notification_targets, _LazyNotifier(allow), _url_validator(allow), clock
         ),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+        sessions=SessionService(store.web_sessions, store.tokens, clock, settings.session_lifetime),
         skips=SkipService(store.skips, clock),
         audit=AuditService(store.audit),
         bad_digests=parts.bad_digests,

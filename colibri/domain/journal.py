@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 __all__ = [
     "LOCK_TTL_SECONDS",
@@ -38,6 +38,7 @@ class Step(StrEnum):
     RENAME_NEW = "rename_new"
     STOP = "stop"
     START = "start"
+    RESTART = "restart"  # a unit's restart (containers run by systemd units)
     VERIFY = "verify"
     DEPENDENTS = "dependents"
     COMMIT = "commit"
@@ -62,6 +63,17 @@ class RunStatus(StrEnum):
     def finished(self) -> bool:
         return self is not RunStatus.RUNNING
 
+
+class _Payload(Protocol):
+    """A typed step payload (``colibri.domain.steps``)."""
+
+    STEP: ClassVar[Step]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self: ...
+
+
+P = TypeVar("P", bound=_Payload)
 
 LOCK_TTL_SECONDS = 300.0
 """How long a container's update lock lasts unless its holder refreshes it (a crashed holder's
@@ -145,6 +157,14 @@ class RunRecord:
             if record.step is step:
                 return record.data
         return {}
+
+    def payload(self, kind: type[P]) -> P | None:
+        """The latest row of ``kind``'s step, read as ``kind`` (``None`` when not reached).
+        Rows written by earlier versions read the same: their keys are the same."""
+        for record in reversed(self.steps):
+            if record.step is kind.STEP:
+                return kind.from_dict(record.data)
+        return None
 
     def reached(self, step: Step) -> bool:
         return any(record.step is step for record in self.steps)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from colibri.domain.refs import ImageRef
+
 if TYPE_CHECKING:
     from colibri.domain.controls import ControlNotes
 
@@ -30,7 +32,7 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
-#: The four types every manifest request accepts (registry-spec H1), index types first.
+#: The four types every manifest request accepts (docs/registry.md H1), index types first.
 MANIFEST_ACCEPT: tuple[str, ...] = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST)
 INDEX_MEDIA_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 MANIFEST_MEDIA_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
@@ -65,7 +67,8 @@ class Container:
     ``config_image`` is the reference the container was created with (``Config.Image``), never
     the image's first RepoTag; ``image_id`` is the ID of the image it runs (``.Image``).
     ``reference_current`` is True when the daemon says ``config_image`` still names that image
-    (``docker ps`` shows the reference, not the ID), None when unknown.
+    (``docker ps`` shows the reference, not the ID), None when unknown. ``pod`` names the
+    podman pod the container belongs to (``""`` outside podman pods).
     """
 
     id: str
@@ -76,6 +79,7 @@ class Container:
     state: str = "running"
     network_mode: str = ""
     reference_current: bool | None = None
+    pod: str = ""
 
     @property
     def running(self) -> bool:
@@ -129,7 +133,7 @@ class RemoteManifest:
 
 
 class CheckStatus(StrEnum):
-    """The outcome of checking one container (registry-spec decision outcomes)."""
+    """The outcome of checking one container (docs/registry.md, "Outcomes")."""
 
     UP_TO_DATE = "up_to_date"
     UPDATE_AVAILABLE = "update_available"
@@ -151,7 +155,9 @@ class CheckResult:
     ``current_digest`` the local digest that matched, or the one recorded for this repository;
     ``target_tag`` the newer version tag to move to, when a tag policy found one (the remote
     digests are then that tag's). ``notes`` is what the operator's controls say about the
-    candidate (:class:`colibri.domain.controls.ControlNotes`).
+    candidate (:class:`colibri.domain.controls.ControlNotes`). ``checked`` is the container
+    exactly as it was listed for the check, ``ref`` its parsed reference (``None`` when it has
+    none): an update acts on these, never on names or strings parsed again.
     """
 
     container: str
@@ -168,6 +174,15 @@ class CheckResult:
     warnings: tuple[str, ...] = ()
     target_tag: str | None = None
     notes: ControlNotes | None = None
+    checked: Container | None = field(default=None, compare=False, repr=False)
+    ref: ImageRef | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def target_ref(self) -> ImageRef | None:
+        """The reference to update to: the container's, on the newer tag when one was found."""
+        if self.ref is None or not self.target_tag:
+            return self.ref
+        return self.ref.with_tag(self.target_tag)
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form: stable keys, enums as their values."""

@@ -1,4 +1,4 @@
-"""Newer-version-tag discovery (registry-spec section 8, T2-T9): which listed tag to move to.
+"""Newer-version-tag discovery (docs/registry.md section 8, T2-T9): which listed tag to move to.
 
 A tag is read as ``prefix`` + numeric ``core`` + ``suffix``: ``v1.2.3`` is ``v`` + ``1.2.3``,
 ``17.11-alpine`` is ``17.11`` + ``-alpine``, ``v8.9.0-ls101`` is ``v`` + ``8.9.0`` + ``-ls101``.

@@ -22,7 +22,7 @@ from colibri.engine.api import DEFAULT_HOST, EngineAPI, open_api, quote_name
 from colibri.engine.exec import run_exec
 from colibri.errors import EngineError, EngineNotFound, PullFailed
 
-__all__ = ["DockerEngine", "PullAuth", "connect"]
+__all__ = ["DockerEngine", "PullAuth", "auth_header", "connect", "container_from_inspect"]
 
 #: What a daemon is given with a pull, from what the caller offered (the host's credentials
 #: for the repository): ``(repository, offered) -> sent``; ``None`` sends nothing.
@@ -45,20 +45,27 @@ def connect(
     pull_auth: PullAuth | None = None,
 ) -> DockerEngine:
     """Connect to the daemon at ``host`` (else ``DOCKER_HOST``, else the local socket) and
-    negotiate the API version; ``tls`` is a ``tcp://`` host's own TLS material.
-    ``pull_auth`` decides which registry credentials this daemon is given (default: what the
-    caller offers, for the daemon the operator configured)."""
+    negotiate the API version; ``tls`` is a ``tcp://`` host's own TLS material. A podman
+    service (its Docker-compatible API) gets the podman adapter. ``pull_auth`` decides which
+    registry credentials this daemon is given (default: what the caller offers, for the
+    daemon the operator configured)."""
+    from colibri.engine.podman import PodmanEngine, is_podman
+
     api = open_api(host, timeout=timeout, pool_size=pool_size, tls=tls)
-    return DockerEngine(api, pull_auth=pull_auth)
+    engine = PodmanEngine(api) if is_podman(api.server) else DockerEngine(api)
+    engine.pull_auth = pull_auth
+    return engine
 
 
 class DockerEngine:
     """One Docker daemon."""
 
-    def __init__(self, api: EngineAPI, *, pull_auth: PullAuth | None = None) -> None:
+    kind = "docker"
+
+    def __init__(self, api: EngineAPI) -> None:
         self.api = api
         self.host = api.host or DEFAULT_HOST
-        self.pull_auth = pull_auth
+        self.pull_auth: PullAuth | None = None
 
     def close(self) -> None:
         self.api.close()
@@ -101,14 +108,14 @@ class DockerEngine:
         auth: Mapping[str, str] | None = None,
     ) -> None:
         """Pull ``repository@digest`` and read the whole progress stream: the daemon reports
-        failures inside an HTTP 200 stream (registry-spec P2), which raise ``PullFailed``."""
+        failures inside an HTTP 200 stream (docs/registry.md P2), which raise ``PullFailed``."""
         action = f"pull {repository}@{digest}"
         params = {"fromImage": repository, "tag": digest}
         if platform:
             params["platform"] = platform
         if self.pull_auth is not None:
             auth = self.pull_auth(repository, auth)
-        headers = {"X-Registry-Auth": _auth_header(auth)} if auth else {}
+        headers = {"X-Registry-Auth": auth_header(auth)} if auth else {}
         for event in self.api.stream_lines(
             "POST",
             "/images/create",
@@ -262,7 +269,7 @@ def container_from_inspect(raw: Mapping[str, Any]) -> Container:
 
 
 def image_from_inspect(raw: Mapping[str, Any]) -> LocalImage:
-    """An image from its ``docker image inspect`` document (registry-spec C2)."""
+    """An image from its ``docker image inspect`` document (docs/registry.md C2)."""
     repo_digests = tuple(str(d) for d in raw.get("RepoDigests") or ())
     digests = set(digests_of(repo_digests))
     descriptor = raw.get("Descriptor") or {}
@@ -309,7 +316,7 @@ def _primary_name(names: list[str]) -> str:
     return plain[0] if plain else (names[0].lstrip("/") if names else "")
 
 
-def _auth_header(auth: Mapping[str, str]) -> str:
+def auth_header(auth: Mapping[str, str]) -> str:
     """``X-Registry-Auth``: base64url JSON of the credentials, as the Engine API expects."""
     return base64.urlsafe_b64encode(json.dumps(dict(auth)).encode()).decode()
 

@@ -1,6 +1,6 @@
 """The check use case: which selected containers run an image their tag no longer points at.
 
-Cost model (registry-spec H6, L1): one image inspect per distinct image, one HEAD per distinct
+Cost model (docs/registry.md H6, L1): one image inspect per distinct image, one HEAD per distinct
 ``registry/path:tag`` however many containers share it, a GET only when a multi-arch index has to
 be opened (cached by digest), and no registry request at all for pinned, local-only or
 image-ID containers. A failing registry only affects its own containers.
@@ -69,10 +69,6 @@ class CheckReport:
     warnings: tuple[str, ...] = ()
     checked: tuple[Container, ...] = ()
 
-    def container_of(self, result: CheckResult) -> Container | None:
-        """The container ``result`` is about, as it was when checked."""
-        return next((c for c in self.checked if c.id == result.container_id), None)
-
     def count(self, status: CheckStatus) -> int:
         return sum(1 for result in self.results if result.status is status)
 
@@ -119,6 +115,7 @@ class CheckService:
             names=request.names,
             all_running=request.all_running,
             include_stopped=request.include_stopped,
+            engine=self.engine.kind,
         )
         results = self.check_containers(selection.containers, progress)
         results.extend(_failed(c, ConfigError(why)) for c, why in selection.invalid)
@@ -376,7 +373,18 @@ def _result(
         error_kind=verdict.error_kind,
         warnings=tuple(warnings),
         target_tag=verdict.target_tag,
+        checked=container,
+        ref=_parsed(container),
     )
+
+
+def _parsed(container: Container) -> ImageRef | None:
+    if is_image_id(container.config_image, container.image_id):
+        return None
+    try:
+        return parse_reference(container.config_image)
+    except BadReference:
+        return None
 
 
 def _failed(

@@ -1,22 +1,20 @@
 """One auto-update setting, run once: check its container, update it if needed, tell people.
 
-Both the scheduler and "run now" (``RunService``) go through :meth:`SettingRunner.run`:
+Both the scheduler and "run now" (``RunService``) go through :meth:`SettingRunner.run`, which
+says *what* (one container, with the setting's policy and gate) and leaves *how* to the one
+update pipeline (:class:`colibri.update.pipeline.UpdatePipeline`):
 
 1. the run row exists before anything else (the caller's, or one made here with the
    trigger), so every attempt is in the journal, skipped ones included;
-2. the container's lock, ``<environment>/<container>``, is taken twice: in this process (a
-   scheduled run and a manual one of the same container, in two threads) and in the store
-   (another ``colibri serve`` or ``colibri update``); either one held makes the run
-   ``skipped``, never an error. The executor takes the store lock over (same process) and
-   releases it at the end. Until the lock is taken nothing marks the row as this process's,
-   so another process's recovery may close it as interrupted; with the lock held the row is
-   read again, and a closed one is left as it is and nothing runs;
-3. the environment's engine (``EngineFactory``) and a check of that one container; a check
-   that finds it ``up_to_date`` finishes the run as such, ``pinned``, ``local_only``,
-   ``deferred``… as ``skipped``, an error as ``failed``;
-4. otherwise the executor runs the transaction with the setting's gate: the setting's
-   choices over the global defaults (:func:`setting_overrides`), container labels on top;
-5. afterwards, whatever happened: the metrics, the container's status, the result on the
+2. the environment's engine (``EngineFactory``) and a check of that one container, with the
+   setting's policy; the container's status is recorded;
+3. the pipeline takes the result with the run row: it closes it as the check decided
+   (``up_to_date``, ``skipped``, ``failed``), or takes the container's lock (held in this
+   process or another: ``skipped``), reads the row again (closed meanwhile by another
+   process's recovery: left as it is, nothing runs) and runs the transaction with the
+   setting's gate: the setting's choices over the global defaults
+   (:func:`setting_overrides`), container labels on top;
+4. afterwards, whatever happened: the metrics, the container's status, the result on the
    setting (a failure pushes the next run back by :func:`~colibri.services.run_times.
    failure_backoff`), and the notification (``updated``, ``blocked`` with the findings
    summary, ``rolled_back``, ``failed``), which can never fail the run.
@@ -29,27 +27,29 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from threading import Lock
 
 from colibri.domain.container_status import ContainerStatus
-from colibri.domain.controls import expected_length, update_hold
+from colibri.domain.controls import expected_length, next_chance
 from colibri.domain.criteria import OnFailure, UnknownAs
 from colibri.domain.environments import Environment
+from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.gate_policy import GateOverrides
-from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, NewRun, RunStatus, Step
+from colibri.domain.journal import NewRun, RunStatus
 from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.policy import tag_rules
 from colibri.domain.ports import (
     AutoUpdates,
     Clock,
     ContainerStatuses,
+    Engine,
     Environments,
+    Gate,
     Journal,
     Prober,
     Registry,
+    Units,
 )
 from colibri.domain.refs import ImageRef
 from colibri.domain.settings import (
@@ -59,29 +59,20 @@ from colibri.domain.settings import (
     UpdatePolicy,
 )
 from colibri.domain.versions import TagRules
-from colibri.errors import ColibriError, LockHeld
-from colibri.instance import this_process
+from colibri.errors import ColibriError
 from colibri.services.check import CheckRequest, CheckService
 from colibri.services.controls import ControlsFactory
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, Metrics
 from colibri.services.run_times import failure_backoff
 from colibri.services.self_update import SelfUpdater
-from colibri.services.update import target_ref
-from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
+from colibri.update.locks import KeyClaims
+from colibri.update.model import UpdateOptions, UpdateOutcome
+from colibri.update.pipeline import UpdatePipeline, close_run
 
 __all__ = ["RunnerStores", "SettingRunner", "UpdateTools", "setting_overrides"]
 
 log = logging.getLogger(__name__)
-
-_SKIPPED_CHECKS = {
-    CheckStatus.PINNED,
-    CheckStatus.LOCAL_ONLY,
-    CheckStatus.NO_REFERENCE,
-    CheckStatus.NO_PLATFORM,
-    CheckStatus.DEFERRED,
-    CheckStatus.SKIPPED,
-}
 
 
 def setting_overrides(config: AutoUpdateConfig) -> GateOverrides:
@@ -124,20 +115,7 @@ class UpdateTools:
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
     controls: ControlsFactory | None = None
     self_updater: SelfUpdater | None = None
-
-
-@dataclass(frozen=True)
-class _Target:
-    """One run of one setting: where, which, why, and its journal row."""
-
-    environment: Environment
-    setting: AutoUpdateSetting
-    trigger: str
-    run_id: str
-
-    def outcome(self, status: RunStatus, reason: str) -> UpdateOutcome:
-        """An outcome decided before the executor ran."""
-        return _outcome(self.setting.container_name, status, reason, self.run_id)
+    units: Units | None = None  # systemd, for containers their units run (podman)
 
 
 @dataclass(frozen=True)
@@ -164,7 +142,7 @@ class SettingRunner:
         self.notifications = notifications
         self.metrics = metrics
         self.clock = clock
-        self._busy = _BusyKeys()
+        self._claims = KeyClaims()
 
     def run(
         self, setting: AutoUpdateSetting, *, trigger: str, run_id: str | None = None
@@ -185,7 +163,7 @@ class SettingRunner:
                 log.exception("run of setting %s stopped by an unexpected error", setting.id)
             reason = str(exc) if isinstance(exc, ColibriError) else f"unexpected {exc!r}"
             failed = _outcome(setting.container_name, RunStatus.FAILED, reason, run_id)
-            attempt = _Attempt(self._finish_row(failed))
+            attempt = _Attempt(self._close(failed))
         self._after(setting, environment, attempt, trigger, started)
         return attempt.outcome
 
@@ -199,147 +177,90 @@ class SettingRunner:
         name = setting.container_name
         if environment is None or run_id is None:
             reason = f"environment {setting.environment_id} no longer exists"
-            return _Attempt(self._finish_row(_outcome(name, RunStatus.FAILED, reason, run_id)))
-        key = f"{environment.name}/{name}"
-        with self._busy.claim(key) as free:
-            if not free:
-                reason = f"another update of {key} is running in this process"
-                return _Attempt(self._finish_row(_outcome(name, RunStatus.SKIPPED, reason, run_id)))
-            return self._locked(_Target(environment, setting, trigger, run_id), key)
-
-    def _locked(self, target: _Target, key: str) -> _Attempt:
-        owner = this_process().owner(target.run_id)
-        try:
-            self.stores.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)
-        except LockHeld as exc:
-            return _Attempt(self._finish_row(target.outcome(RunStatus.SKIPPED, str(exc))))
-        try:
-            closed = self._closed_meanwhile(target.run_id)
-            if closed is not None:
-                return _Attempt(target.outcome(RunStatus.SKIPPED, closed))
-            return self._check_and_update(target)
-        except ColibriError as exc:
-            log.warning("run %s of %s failed: %s", target.run_id, key, exc)
-            return _Attempt(self._finish_row(target.outcome(RunStatus.FAILED, str(exc))))
-        finally:
-            self._release(key, owner)
-
-    def _closed_meanwhile(self, run_id: str) -> str | None:
-        """Why a queued run must not start: its row was closed while it waited (another
-        process's recovery finished it as interrupted). ``None`` when it is still running."""
-        run = self.stores.journal.get_run(run_id)
-        if run.status is RunStatus.RUNNING:
-            return None
-        return f"closed before it began ({run.status.value}: {run.reason}); nothing was done"
-
-    def _check_and_update(self, target: _Target) -> _Attempt:
-        name, environment = target.setting.container_name, target.environment
+            return _Attempt(self._close(_outcome(name, RunStatus.FAILED, reason, run_id)))
         engine = self.tools.engines.engine_for(environment)
         controls = self.tools.controls
         check = CheckService(
             engine,
             self.tools.registry,
-            tag_policy=_tag_policy(target.setting.config.policy),
+            tag_policy=_tag_policy(setting.config.policy),
             controls=controls.for_environment(environment.name, engine) if controls else None,
         )
         report = check.check(CheckRequest(names=(name,)))
         if name in report.excluded:
             reason = f"{name}: {report.excluded[name]}"
-            return _Attempt(self._finish_row(target.outcome(RunStatus.SKIPPED, reason)))
+            return _Attempt(self._close(_outcome(name, RunStatus.SKIPPED, reason, run_id)))
         result = next((r for r in report.results if r.container == name), None)
         if result is None:  # not found by exactly this name (an ID prefix does not count)
             reason = f"no container named {name!r} in environment {environment.name}"
-            return _Attempt(self._finish_row(target.outcome(RunStatus.FAILED, reason)))
+            return _Attempt(self._close(_outcome(name, RunStatus.FAILED, reason, run_id)))
         self.metrics.observe_check(result.status)
         self._record_status(
             ContainerStatus.from_check(
                 result, environment_id=environment.id, checked_at=self.clock.now()
             )
         )
-        self._fill_row(target.run_id, result)
-        container = report.container_of(result)
-        if result.status is not CheckStatus.UPDATE_AVAILABLE or container is None:
-            return _Attempt(self._finish_row(_check_outcome(result, target.run_id)), result.image)
-        expected = expected_length(self.tools.options.verify, container.labels)
-        held = update_hold(result.notes, self.clock.now(), expected)
-        if held is not None:
-            return _Attempt(self._finish_row(target.outcome(RunStatus.SKIPPED, held)), result.image)
-        return _Attempt(self._update(check, target, container, result), result.image)
+        outcome = self._pipeline(engine, environment, setting).update(
+            [result],
+            replace(self.tools.options, dry_run=False, trigger=trigger),
+            run_ids={name: run_id},
+        )[0]
+        if outcome.status is RunStatus.UPDATED:
+            self._record_updated(engine, environment, result, outcome)
+        if outcome.status is RunStatus.SKIPPED and result.checked is not None:
+            self._wait_for_chance(setting, result, result.checked)
+        return _Attempt(outcome, result.image)
 
-    def _update(
-        self, check: CheckService, target: _Target, container: Container, result: CheckResult
-    ) -> UpdateOutcome:
-        """The executor's transaction on ``container`` as checked, with the setting's gate,
-        continuing the run."""
-        config = target.setting.config
-        executor = Executor(
-            check.engine,
+    def _wait_for_chance(
+        self, setting: AutoUpdateSetting, result: CheckResult, container: Container
+    ) -> None:
+        """A run the controls held back (a closed window, a candidate too young) runs again
+        as soon as it may, when that comes before its next slot."""
+        try:
+            expected = expected_length(self.tools.options.verify, container.labels)
+        except ColibriError:
+            return
+        moment = next_chance(result.notes, self.clock.now(), expected)
+        current = self.stores.auto_updates.get(setting.id)
+        if moment is None or current is None or current.next_run_at is None:
+            return
+        if moment < current.next_run_at:
+            self.stores.auto_updates.claim(setting.id, current.next_run_at, moment)
+
+    def _pipeline(
+        self, engine: Engine, environment: Environment, setting: AutoUpdateSetting
+    ) -> UpdatePipeline:
+        """The pipeline for one run, with the setting's gate; the claims of this process."""
+        return UpdatePipeline(
+            engine,
             self.stores.journal,
             self.clock,
-            environment=target.environment.name,
-            gate=self.tools.gates.gate_for(setting_overrides(config)),
+            environment=environment.name,
+            gate=_SettingGate(self.tools.gates, setting_overrides(setting.config)),
             prober=self.tools.prober,
             registry_auth=self.tools.registry_auth,
+            claims=self._claims,
+            hand_off=self.tools.self_updater,
+            units=self.tools.units,
         )
-        options = replace(
-            self.tools.options, dry_run=False, trigger=target.trigger, run_id=target.run_id
-        )
-        request = _request(container, result)
-        own = self.tools.self_updater
-        if own is not None and own.is_own(container):
-            # the transaction would stop this very process: a helper from the new image runs it
-            handed = own.hand_off(check.engine, result, container, request.ref, options)
-            return self._finish_row(replace(handed, run_id=target.run_id))
-        outcome = executor.update(request, options)
-        if outcome.status is RunStatus.UPDATED:
-            self._record_updated(check, target.environment, result, outcome)
-        return outcome
 
     def _start_row(self, environment: Environment, name: str, trigger: str) -> str:
         run = NewRun(environment.name, name, "", "", trigger=trigger, run_id=secrets.token_hex(16))
         return self.stores.journal.start_run(run).id
 
-    def _fill_row(self, run_id: str, result: CheckResult) -> None:
-        """What the check found, on the run row (the executor refines it if it runs)."""
-        self.stores.journal.update_run(
-            run_id,
-            container_id=result.container_id,
-            image=result.image,
-            old_image_id=result.image_id or None,
-            old_digest=result.current_digest,
-            new_digest=result.remote_digest,
-        )
-
-    def _finish_row(self, outcome: UpdateOutcome) -> UpdateOutcome:
-        """Close the run row with ``outcome`` (best effort: a store failure is logged)."""
-        if outcome.run_id is None:
-            return outcome
-        try:
-            self.stores.journal.record_step(
-                outcome.run_id, Step.DONE, {"status": outcome.status.value}
-            )
-            self.stores.journal.finish_run(outcome.run_id, outcome.status, reason=outcome.reason)
-        except ColibriError as exc:
-            log.error("could not finish run %s (%s): %s", outcome.run_id, outcome.status, exc)
-        log.info("%s: %s (%s)", outcome.container, outcome.status.value, outcome.reason)
-        return outcome
-
-    def _release(self, key: str, owner: LockOwner) -> None:
-        try:
-            self.stores.journal.release_lock(key, owner)
-        except ColibriError as exc:
-            log.warning("could not release the lock on %s: %s (it expires)", key, exc)
+    def _close(self, outcome: UpdateOutcome) -> UpdateOutcome:
+        return close_run(self.stores.journal, outcome)
 
     def _record_updated(
         self,
-        check: CheckService,
+        engine: Engine,
         environment: Environment,
         before: CheckResult,
         outcome: UpdateOutcome,
     ) -> None:
         """The container is now up to date on the new digest (under a new ID)."""
         try:
-            container_id = check.engine.get_container(before.container).id
+            container_id = engine.get_container(before.container).id
         except ColibriError:
             container_id = before.container_id
         self._record_status(
@@ -401,48 +322,23 @@ class SettingRunner:
             log.warning("could not log to run %s: %s", run_id, exc)
 
 
-class _BusyKeys:
-    """Container keys being updated by a thread of this process."""
+class _SettingGate:
+    """The setting's gate, built when the first candidate image is evaluated (a run that
+    never gets that far builds none)."""
 
-    def __init__(self) -> None:
-        self._lock = Lock()
-        self._keys: set[str] = set()
+    def __init__(self, gates: GateFactory, overrides: GateOverrides) -> None:
+        self.gates = gates
+        self.overrides = overrides
+        self._gate: Gate | None = None
 
-    @contextmanager
-    def claim(self, key: str) -> Iterator[bool]:
-        """``True`` inside the block when ``key`` was free (it is then ours until the end)."""
-        with self._lock:
-            free = key not in self._keys
-            self._keys.add(key)
-        try:
-            yield free
-        finally:
-            if free:
-                with self._lock:
-                    self._keys.discard(key)
+    def evaluate(self, request: GateRequest) -> GateVerdict:
+        if self._gate is None:
+            self._gate = self.gates.gate_for(self.overrides)
+        return self._gate.evaluate(request)
 
 
 def _outcome(name: str, status: RunStatus, reason: str, run_id: str | None) -> UpdateOutcome:
     return UpdateOutcome(name, status, reason, run_id=run_id)
-
-
-def _check_outcome(result: CheckResult, run_id: str) -> UpdateOutcome:
-    """The run's outcome when the check alone decides it."""
-    if result.status is CheckStatus.UP_TO_DATE:
-        status, reason = RunStatus.UP_TO_DATE, result.reason or "up to date"
-    elif result.status in _SKIPPED_CHECKS:
-        status, reason = RunStatus.SKIPPED, f"{result.status.value}: {result.reason}"
-    else:
-        status, reason = RunStatus.FAILED, f"check failed: {result.reason}"
-    return UpdateOutcome(
-        result.container,
-        status,
-        reason,
-        old_digest=result.current_digest,
-        new_digest=result.remote_digest,
-        old_image_id=result.image_id or None,
-        run_id=run_id,
-    )
 
 
 def _tag_policy(policy: UpdatePolicy) -> Callable[[Container], TagRules | None]:
@@ -450,15 +346,3 @@ def _tag_policy(policy: UpdatePolicy) -> Callable[[Container], TagRules | None]:
     if policy is UpdatePolicy.DIGEST:
         return lambda container: tag_rules(container.labels)
     return lambda container: tag_rules(container.labels, default_policy=policy.value)
-
-
-def _request(container: Container, result: CheckResult) -> UpdateRequest:
-    """The executor's request for ``container``, which the check found out of date."""
-    return UpdateRequest(
-        container=container,
-        ref=target_ref(result),
-        remote_digest=result.remote_digest or "",
-        expected_digest=result.expected_digest,
-        current_digest=result.current_digest,
-        platform=result.platform,
-    )

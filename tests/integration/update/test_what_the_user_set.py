@@ -11,12 +11,14 @@ from typing import Any
 import docker
 import pytest
 
+from colibri.clock import SystemClock
 from colibri.domain.journal import RunStatus
+from colibri.domain.model import CheckResult, CheckStatus
 from colibri.domain.refs import parse_reference
 from colibri.engine import DockerEngine, connect
-from colibri.registry.clock import SystemClock
 from colibri.store import make_store
-from colibri.update.executor import Executor, UpdateOptions, UpdateRequest
+from colibri.update.model import UpdateOptions
+from colibri.update.pipeline import UpdatePipeline
 from tests.support.docker_env import DockerTracker
 from tests.support.registry import free_port
 from tests.support.scenario import ColibriCli, Published, Publisher
@@ -146,19 +148,25 @@ def test_a_created_container_not_running_the_checked_image_is_refused_and_rolled
     v1, v2 = upstream()
     old = docker_tracker.run(v1.ref, "moved", labels=OPT_IN)
     engine = connect()
-    request = UpdateRequest(
-        container=engine.get_container(old.name),
-        ref=parse_reference(v1.ref),
-        remote_digest=v2.digest,
+    container = engine.get_container(old.name)
+    result = CheckResult(
+        container.name,
+        container.config_image,
+        CheckStatus.UPDATE_AVAILABLE,
         current_digest=v1.digest,
+        remote_digest=v2.digest,
+        container_id=container.id,
+        image_id=container.image_id,
+        checked=container,
+        ref=parse_reference(v1.ref),
     )
     with make_store(f"sqlite:///{tmp_path / 'colibri.db'}") as store:
-        executor = Executor(
+        pipeline = UpdatePipeline(
             TagMovedBeforeCreate(engine, v1.image_id),
             store.journal,
             SystemClock(),
         )
-        outcome = executor.update(request, UpdateOptions())
+        [outcome] = pipeline.update([result], UpdateOptions())
     assert outcome.status is RunStatus.FAILED, outcome
     assert "not the pulled and checked" in outcome.reason
     current = docker_tracker.client.containers.get(old.name)

@@ -1,7 +1,7 @@
 """What an environment is trusted with: plain TCP (``insecure``) and registry credentials.
 
 Revision ID: 0004
-Revises: 0006
+Revises: 0005
 Create Date: 2026-12-04
 
 ``registry_credentials`` is ``none`` (the daemon pulls without credentials), ``host`` (this
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
