@@ -28,6 +28,7 @@ from colibri.api.ports import (
     EnvironmentApi,
     HealthApi,
     MetricsApi,
+    PlanApi,
     RunApi,
     ScheduleApi,
     TargetApi,
@@ -62,6 +63,7 @@ class ApiServices:
     health: HealthApi
     audit: AuditApi
     bad_digests: BadDigestApi
+    plans: PlanApi
 
 
 _bearer = HTTPBearer(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from colibri.domain.environments import Environment, NewEnvironment
     from colibri.domain.journal import RunRecord
     from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
+    from colibri.domain.service_plan import LabelSlot
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.tokens import ApiToken
     from colibri.services.containers import CheckSummary
@@ -36,6 +37,7 @@ __all__ = [
     "EnvironmentApi",
     "HealthApi",
     "MetricsApi",
+    "PlanApi",
     "RunApi",
     "ScheduleApi",
     "TargetApi",
@@ -107,6 +109,10 @@ class RunApi(Protocol):
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """One run with its steps and logs, or ``None``."""
+        ...
+
+    def wait(self, run_id: str, timeout: float = 3600.0) -> RunRecord | None:
+        """The run once finished (still running after ``timeout``), or ``None``."""
         ...
 
     def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
@@ -212,3 +218,9 @@ class BadDigestApi(Protocol):
     def clear(self, environment_id: int, container_name: str, digest: str | None = None) -> int:
         """Forget a container's records (only ``digest``'s when given); how many."""
         ...
+
+
+class PlanApi(Protocol):
+    """The plans of the opted-in containers (``colibri.store.label_slots.SqlLabelSlots``)."""
+
+    def list_slots(self, environment_id: int | None = None) -> Sequence[LabelSlot]: ...

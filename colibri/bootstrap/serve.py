@@ -329,6 +329,7 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
         audit=AuditService(store.audit),
         bad_digests=parts.bad_digests,
+        plans=store.label_slots,
     )
 
 

@@ -29,7 +29,7 @@ from colibri.domain.cron import check_cron
 from colibri.domain.invalid import Invalid
 from colibri.domain.journal import RunStatus
 from colibri.domain.policy import parse_bool
-from colibri.domain.settings import DEFAULT_CRONS
+from colibri.domain.settings import DEFAULT_CRONS, AutoUpdateSetting
 
 __all__ = [
     "CLEANUP_LABEL",
@@ -37,9 +37,11 @@ __all__ = [
     "MONITOR_ONLY_LABEL",
     "SCHEDULE_LABEL",
     "ContainerPlan",
+    "Effective",
     "LabelSlot",
     "Mode",
     "ScheduleSource",
+    "effective",
     "plan_for",
 ]
 
@@ -148,3 +150,50 @@ class LabelSlot:
     last_run_at: datetime | None = None
     last_run_id: str | None = None
     last_status: RunStatus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """A container's effective schedule as ``GET /api/containers`` shows it."""
+
+    cron: str
+    timezone: str
+    source: ScheduleSource
+    mode: Mode
+    cleanup: bool
+    next_run_at: datetime | None
+    last_status: RunStatus | None
+    last_run_id: str | None
+
+
+def effective(slot: LabelSlot | None, setting: AutoUpdateSetting | None) -> Effective | None:
+    """What decides for a container: its setting when it has one (its schedule, next run and
+    last result; mode and cleanup from its labels when known), else its labels' plan; ``None``
+    for a container the service does not plan (not opted in)."""
+    plan = None if slot is None else slot.plan
+    mode = Mode.UPDATE if plan is None else plan.mode
+    cleanup = True if plan is None else plan.cleanup
+    if setting is not None:
+        schedule = setting.config.schedule
+        return Effective(
+            cron=schedule.cron,
+            timezone=schedule.timezone,
+            source=ScheduleSource.SETTING,
+            mode=mode,
+            cleanup=cleanup,
+            next_run_at=setting.next_run_at,
+            last_status=setting.last_status,
+            last_run_id=setting.last_run_id,
+        )
+    if slot is None or plan is None:
+        return None
+    return Effective(
+        cron=plan.cron,
+        timezone=plan.timezone,
+        source=plan.source,
+        mode=mode,
+        cleanup=cleanup,
+        next_run_at=slot.next_run_at,
+        last_status=slot.last_status,
+        last_run_id=slot.last_run_id,
+    )

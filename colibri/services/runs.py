@@ -212,6 +212,18 @@ class RunService:
             else:
                 yield item
 
+    def wait(self, run_id: str, timeout: float = 3600.0, poll: float = 0.5) -> RunRecord | None:
+        """The run once it has finished, with its steps and log lines (``None`` for an unknown
+        id); still ``running`` when ``timeout`` seconds were not enough."""
+        deadline = self.clock.monotonic() + timeout
+        while True:
+            run = self.get_run(run_id)
+            if run is None or run.status is not RunStatus.RUNNING:
+                return run
+            if self.clock.monotonic() >= deadline:
+                return run
+            self.clock.sleep(poll)
+
     def drain(self, timeout: float) -> bool:
         """Take no more runs; wait up to ``timeout`` seconds for the running ones. ``True``
         when none is left running (the rest are left to recovery)."""

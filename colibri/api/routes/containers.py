@@ -21,6 +21,8 @@ from colibri.api.schemas.common import MAX_ID, ContainerName, EnvironmentName
 from colibri.api.schemas.containers import CheckSummaryPublic, ContainerPublic
 from colibri.domain.audit import AuditAction, AuditResource
 from colibri.domain.environments import Environment
+from colibri.domain.service_plan import effective
+from colibri.domain.settings import AutoUpdateSetting
 from colibri.domain.tokens import Permission
 
 __all__ = ["router"]
@@ -57,7 +59,26 @@ def list_containers(
     if environment_id is not None and services.environments.get(environment_id) is None:
         not_found(f"environment {environment_id}")
     statuses = services.containers.list_statuses(environment_id)
-    return [ContainerPublic.from_domain(status) for status in statuses]
+    slots = {
+        (s.environment_id, s.container_name): s for s in services.plans.list_slots(environment_id)
+    }
+    settings = {
+        (s.environment_id, s.container_name): s for s in _all_settings(services, environment_id)
+    }
+    return [
+        ContainerPublic.from_domain(status, effective(slots.get(key), settings.get(key)))
+        for status in statuses
+        for key in [(status.environment_id, status.container_name)]
+    ]
+
+
+def _all_settings(services: ServicesDep, environment_id: int | None) -> list[AutoUpdateSetting]:
+    found: list[AutoUpdateSetting] = []
+    while True:
+        page = services.schedules.list(environment_id, 500, len(found))
+        found.extend(page)
+        if len(page) < 500:
+            return found
 
 
 @router.post(

@@ -7,16 +7,48 @@ from typing import TYPE_CHECKING
 
 from colibri.api.schemas.common import ResponseModel
 from colibri.domain.container_status import ContainerStatus
+from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckStatus
+from colibri.domain.service_plan import Effective, Mode, ScheduleSource
 
 if TYPE_CHECKING:
     from colibri.services.containers import CheckSummary
 
-__all__ = ["CheckSummaryPublic", "ContainerPublic", "EnvironmentCheckPublic"]
+__all__ = ["CheckSummaryPublic", "ContainerPublic", "EnvironmentCheckPublic", "SchedulePublic"]
+
+
+class SchedulePublic(ResponseModel):
+    """When and how the service updates the container: ``source`` says what decides
+    (``setting`` made in the API, ``label`` ``colibri.schedule``, ``default``
+    ``COLIBRI_SCHEDULE``); ``mode`` ``notify`` is monitor only."""
+
+    cron_expression: str
+    timezone: str
+    source: ScheduleSource
+    mode: Mode
+    cleanup: bool
+    next_run_at: datetime | None
+    last_status: RunStatus | None
+    last_run_id: str | None
+
+    @classmethod
+    def from_domain(cls, found: Effective) -> SchedulePublic:
+        """The API's form of the domain's value."""
+        return cls(
+            cron_expression=found.cron,
+            timezone=found.timezone,
+            source=found.source,
+            mode=found.mode,
+            cleanup=found.cleanup,
+            next_run_at=found.next_run_at,
+            last_status=found.last_status,
+            last_run_id=found.last_run_id,
+        )
 
 
 class ContainerPublic(ResponseModel):
-    """One container as last checked: is its tag pointing at a newer image?"""
+    """One container as last checked: is its tag pointing at a newer image? And its
+    effective ``schedule`` (``null``: not opted in, the service leaves it alone)."""
 
     environment_id: int
     name: str
@@ -27,11 +59,15 @@ class ContainerPublic(ResponseModel):
     current_digest: str | None
     remote_digest: str | None
     reason: str
+    schedule: SchedulePublic | None = None
 
     @classmethod
-    def from_domain(cls, status: ContainerStatus) -> ContainerPublic:
+    def from_domain(
+        cls, status: ContainerStatus, schedule: Effective | None = None
+    ) -> ContainerPublic:
         """The API's form of the domain's value."""
         return cls(
+            schedule=None if schedule is None else SchedulePublic.from_domain(schedule),
             environment_id=status.environment_id,
             name=status.container_name,
             container_id=status.container_id,

@@ -145,6 +145,7 @@ def api_services(store: Store, docker: Docker, inbox: Inbox) -> Iterator[ApiServ
         health=HealthService(store.environments, docker),
         audit=AuditService(store.audit),
         bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
+        plans=store.label_slots,
     )
     runs.drain(30)
 

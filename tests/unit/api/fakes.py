@@ -22,6 +22,7 @@ from colibri.domain.invalid import Invalid
 from colibri.domain.journal import RunRecord, RunStatus
 from colibri.domain.model import CheckStatus
 from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
+from colibri.domain.service_plan import LabelSlot
 from colibri.domain.settings import (
     AutoUpdateConfig,
     AutoUpdateSetting,
@@ -154,6 +155,9 @@ class FakeRuns:
         return found[offset : offset + limit]
 
     def get_run(self, run_id: str) -> RunRecord | None:
+        return self.runs.get(run_id)
+
+    def wait(self, run_id: str, timeout: float = 3600.0) -> RunRecord | None:
         return self.runs.get(run_id)
 
     def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
@@ -289,6 +293,7 @@ class Fakes:
     health: FakeHealth = field(default_factory=FakeHealth)
     audit_store: FakeAuditStore = field(default_factory=lambda: FakeAuditStore())
     bad_digests: FakeBadDigests = field(default_factory=lambda: FakeBadDigests())
+    plans: FakePlans = field(default_factory=lambda: FakePlans())
 
     def __post_init__(self) -> None:
         self.schedules = FakeSchedules(self.environments)
@@ -306,6 +311,7 @@ class Fakes:
             health=self.health,
             audit=AuditService(self.audit_store),
             bad_digests=self.bad_digests,
+            plans=self.plans,
         )
 
 
@@ -377,3 +383,11 @@ class FakeBadDigests:
         gone = [r for r in self.list(environment_id, container_name) if digest in (None, r.digest)]
         self.records = [r for r in self.records if r not in gone]
         return len(gone)
+
+
+@dataclass
+class FakePlans:
+    slots: list[LabelSlot] = field(default_factory=list)
+
+    def list_slots(self, environment_id: int | None = None) -> Sequence[LabelSlot]:
+        return [s for s in self.slots if environment_id in (None, s.environment_id)]
