@@ -111,6 +111,12 @@ class RunApi(Protocol):
         """One run with its steps and logs, or ``None``."""
         ...
 
+    def start_batch(
+        self, environment: Environment, names: Sequence[str], *, dry_run: bool = False
+    ) -> Mapping[str, str]:
+        """Update these containers now as one batch, in the background; each one's run id."""
+        ...
+
     def wait(self, run_id: str, timeout: float = 3600.0) -> RunRecord | None:
         """The run once finished (still running after ``timeout``), or ``None``."""
         ...

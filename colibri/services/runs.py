@@ -29,12 +29,13 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from colibri.domain.activity import ActivityKind
+from colibri.domain.environments import Environment
 from colibri.domain.journal import NewRun, RunRecord, RunStatus
 from colibri.domain.ports import AutoUpdates, Clock, Environments, Journal
 from colibri.errors import ColibriError, StoreError
@@ -84,7 +85,7 @@ class RunService:
         self.clock = clock
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="colibri-run")
         self._lock = threading.Lock()
-        self._running: dict[Future[Any], str] = {}
+        self._running: dict[Future[Any], tuple[str, ...]] = {}
         self._closed = False
 
     def start_now(self, setting_id: int) -> str | None:
@@ -111,10 +112,42 @@ class RunService:
                 raise StoreError("colibri is shutting down: no new runs")
             run = self.journal.start_run(new)
             future = self._pool.submit(self.runner.run, setting, trigger=TRIGGER, run_id=run.id)
-            self._running[future] = run.id
+            self._running[future] = (run.id,)
         future.add_done_callback(self._done)
         log.info("run %s of %s started on request", run.id, setting.container_name)
         return run.id
+
+    def start_batch(
+        self, environment: Environment, names: Sequence[str], *, dry_run: bool = False
+    ) -> dict[str, str]:
+        """Update ``names`` of ``environment`` now as one batch through the pipeline, in the
+        background: each container's run id at once (a run row each, trigger ``api``; follow
+        them on their event streams). ``StoreError`` after :meth:`drain`."""
+        unique = list(dict.fromkeys(name.removeprefix("/") for name in names))
+        with self._lock:
+            if self._closed:
+                raise StoreError("colibri is shutting down: no new runs")
+            run_ids = {
+                name: self.journal.start_run(
+                    NewRun(
+                        environment.name,
+                        name,
+                        "",
+                        "",
+                        trigger=TRIGGER,
+                        dry_run=dry_run,
+                        run_id=secrets.token_hex(16),
+                    )
+                ).id
+                for name in unique
+            }
+            future = self._pool.submit(
+                self.runner.run_batch, environment, run_ids, trigger=TRIGGER, dry_run=dry_run
+            )
+            self._running[future] = tuple(run_ids.values())
+        future.add_done_callback(self._done)
+        log.info("batch of %d container(s) on %s started on request", len(unique), environment.name)
+        return run_ids
 
     def list_runs(
         self,
@@ -238,9 +271,10 @@ class RunService:
 
     def _done(self, future: Future[Any]) -> None:
         with self._lock:
-            run_id = self._running.pop(future, None)
+            run_ids = self._running.pop(future, ())
         if future.cancelled():
-            self._close_unstarted(run_id)
+            for run_id in run_ids:
+                self._close_unstarted(run_id)
             return
         error = future.exception()
         if error is not None and not isinstance(error, ColibriError):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from colibri.api.schemas.common import ResponseModel
+from pydantic import Field
+
+from colibri.api.schemas.common import ContainerName, EnvironmentName, RequestModel, ResponseModel
 from colibri.domain.container_status import ContainerStatus
 from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckStatus
@@ -14,7 +16,16 @@ from colibri.domain.service_plan import Effective, Mode, ScheduleSource
 if TYPE_CHECKING:
     from colibri.services.containers import CheckSummary
 
-__all__ = ["CheckSummaryPublic", "ContainerPublic", "EnvironmentCheckPublic", "SchedulePublic"]
+__all__ = [
+    "BatchStarted",
+    "CheckSummaryPublic",
+    "ContainerPublic",
+    "ContainerRef",
+    "EnvironmentCheckPublic",
+    "SchedulePublic",
+    "UpdateRequestBody",
+    "UpdatesRequest",
+]
 
 
 class SchedulePublic(ResponseModel):
@@ -114,3 +125,31 @@ class CheckSummaryPublic(ResponseModel):
                 for part in summary.environments
             ],
         )
+
+
+class UpdateRequestBody(RequestModel):
+    """Options of an update asked for now."""
+
+    dry_run: bool = Field(False, description="Pull nothing, change nothing; say what would happen.")
+
+
+class ContainerRef(RequestModel):
+    """A container by environment and name."""
+
+    environment: EnvironmentName = "local"
+    name: ContainerName
+
+
+class UpdatesRequest(UpdateRequestBody):
+    """The containers to update now: a list, or ``all`` (every opted-in container the
+    service would update on its schedules, monitor-only ones left out)."""
+
+    containers: list[ContainerRef] = Field(default_factory=list, max_length=1000)
+    all: bool = False
+
+
+class BatchStarted(ResponseModel):
+    """Runs started now, one per container: follow each at ``/api/runs/{run_id}/events``
+    (or all of them at ``/api/events``)."""
+
+    runs: dict[str, str] = Field(description="`environment/name` → its run id.")

@@ -130,6 +130,7 @@ class FakeRuns:
     follow_error: Exception | None = None
     everything: list[Mapping[str, Any] | None] = field(default_factory=list)
     followed_after: list[int | None] = field(default_factory=list)
+    batches: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)
 
     def start_now(self, setting_id: int) -> str | None:
         if self.schedules is None or self.schedules.get(setting_id) is None:
@@ -159,6 +160,12 @@ class FakeRuns:
 
     def wait(self, run_id: str, timeout: float = 3600.0) -> RunRecord | None:
         return self.runs.get(run_id)
+
+    def start_batch(
+        self, environment: Environment, names: Sequence[str], *, dry_run: bool = False
+    ) -> Mapping[str, str]:
+        self.batches.append((environment.name, tuple(names), dry_run))
+        return {name: f"{len(self.batches):016x}{index:016x}" for index, name in enumerate(names)}
 
     def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
         self.followed_after.append(after)

@@ -126,3 +126,30 @@ def test_each_container_shows_its_effective_schedule_and_where_it_comes_from(
     assert shown["labelled"]["last_status"] == "skipped"
     assert shown["labelled"]["cron_expression"] == "* * * * *"
     assert (shown["plain"]["source"], shown["plain"]["timezone"]) == ("default", "Europe/Paris")
+
+
+def test_a_container_or_a_selection_is_updated_now_as_one_batch_each(
+    client: ApiClient, fakes: Fakes
+) -> None:
+    from colibri.domain.environments import Endpoint, NewEnvironment
+    from colibri.domain.service_plan import ContainerPlan, LabelSlot, Mode, ScheduleSource
+
+    if fakes.environments.find("local") is None:
+        fakes.environments.create(NewEnvironment("local", Endpoint("unix:///var/run/docker.sock")))
+    one = client.post("/api/containers/local/web/update", json={"dry_run": True})
+    assert one.status_code == 202, one.text
+    assert list(one.json()["runs"]) == ["local/web"]
+    plan = ContainerPlan("0 3 * * *", "UTC", ScheduleSource.DEFAULT)
+    fakes.plans.slots += [
+        LabelSlot(1, "db", plan),
+        LabelSlot(
+            1, "watched", ContainerPlan("0 3 * * *", "UTC", ScheduleSource.LABEL, Mode.NOTIFY)
+        ),
+    ]
+    many = client.post("/api/updates", json={"containers": [{"name": "cache"}], "all": True}).json()
+    assert sorted(many["runs"]) == ["local/cache", "local/db"]  # the monitor-only one is left out
+    assert fakes.runs.batches == [("local", ("web",), True), ("local", ("cache", "db"), False)]
+    missing = client.post(
+        "/api/updates", json={"containers": [{"environment": "mars", "name": "x"}]}
+    )
+    assert missing.status_code == 404
