@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from colibri.services.retention import RetentionService
     from colibri.services.runner import SettingRunner
     from colibri.services.runs import RunService
+    from colibri.services.service_plans import ServicePlans
     from colibri.services.tokens import TokenService
     from colibri.store.factory import Store
     from colibri.update.recovery import RecoveryOutcome
@@ -134,7 +135,8 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     stack.callback(engines.close)
     metrics = _metrics(registry, store, clock)
     notifications = _notifications(settings, store, clock)
-    runner = _runner(settings, store, registry, engines, notifications, metrics, clock)
+    bad_digests = BadDigestService(store.bad_digests, store.journal, clock)
+    runner = _runner(settings, store, registry, engines, notifications, metrics, clock, bad_digests)
     statuses = store.container_statuses
     containers = ContainerService(
         store.environments, statuses, engines, registry, notifications, metrics, clock
@@ -169,9 +171,11 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         runs=runs,
         tokens=TokenService(store.tokens, clock),
         metrics=metrics,
-        scheduler=_scheduler(settings, store, runner, periodic, clock),
+        scheduler=_scheduler(
+            settings, store, runner, periodic, _plans(settings, store, engines, clock), clock
+        ),
         retention=retention,
-        bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
+        bad_digests=bad_digests,
     )
 
 
@@ -202,6 +206,7 @@ def _runner(
     notifications: NotificationService,
     metrics: MetricsService,
     clock: Clock,
+    bad_digests: BadDigestService,
 ) -> SettingRunner:
     from colibri.engine.probe import NetworkProber
     from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
@@ -210,14 +215,31 @@ def _runner(
         engines=engines,
         registry=registry,
         gates=gate_factory(settings, registry, store.reports, clock),
-        options=update_options(settings, dry_run=False, cleanup=False),
+        options=update_options(settings, dry_run=False, cleanup=settings.cleanup),
         prober=NetworkProber(),
         registry_auth=registry_auth_for(settings),
     )
     stores = RunnerStores(
-        store.environments, store.auto_updates, store.journal, store.container_statuses
+        store.environments,
+        store.auto_updates,
+        store.journal,
+        store.container_statuses,
+        slots=store.label_slots,
+        bad_digests=bad_digests,
     )
     return SettingRunner(stores, tools, notifications, metrics, clock)
+
+
+def _plans(settings: Settings, store: Store, engines: _EngineCache, clock: Clock) -> ServicePlans:
+    """The plans of the opted-in containers, from their labels and the service's defaults."""
+    from colibri.services.service_plans import PlanDefaults, ServicePlans
+
+    defaults = PlanDefaults(
+        settings.schedule, settings.effective_timezone, settings.cleanup, settings.scope
+    )
+    return ServicePlans(
+        store.environments, engines, store.auto_updates, store.label_slots, clock, defaults
+    )
 
 
 def _scheduler(
@@ -225,6 +247,7 @@ def _scheduler(
     store: Store,
     runner: SettingRunner,
     periodic: Callable[[], object],
+    plans: ServicePlans,
     clock: Clock,
 ) -> Scheduler:
     from colibri.scheduler import Scheduler, SchedulerOptions
@@ -236,7 +259,15 @@ def _scheduler(
         grace=settings.shutdown_grace,
         check_interval=interval,
     )
-    return Scheduler(store.auto_updates, runner, clock, options, periodic=periodic)
+    return Scheduler(
+        store.auto_updates,
+        runner,
+        clock,
+        options,
+        periodic=periodic,
+        slots=store.label_slots,
+        sync=plans.sync_all,
+    )
 
 
 class _EngineCache:

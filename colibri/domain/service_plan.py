@@ -16,6 +16,10 @@ without any API call. Its :class:`ContainerPlan` says when, where that comes fro
 
 A label Colibri cannot read is an ``Invalid`` naming it: that container gets no plan (and its
 check reports the label), it is never updated on a guess.
+
+**Scope** (:func:`in_scope`): a service started with ``COLIBRI_SCOPE=x`` plans only the
+containers labelled ``colibri.scope=x``, and a service without a scope only those without the
+label, so several services can share one daemon without touching each other's containers.
 """
 
 from __future__ import annotations
@@ -36,16 +40,19 @@ __all__ = [
     "MODE_LABEL",
     "MONITOR_ONLY_LABEL",
     "SCHEDULE_LABEL",
+    "SCOPE_LABEL",
     "ContainerPlan",
     "Effective",
     "LabelSlot",
     "Mode",
     "ScheduleSource",
     "effective",
+    "in_scope",
     "plan_for",
 ]
 
 SCHEDULE_LABEL = "colibri.schedule"
+SCOPE_LABEL = "colibri.scope"
 MODE_LABEL = "colibri.mode"
 CLEANUP_LABEL = "colibri.cleanup"
 MONITOR_ONLY_LABEL = "com.centurylinklabs.watchtower.monitor-only"
@@ -76,6 +83,11 @@ class ContainerPlan:
     source: ScheduleSource
     mode: Mode = Mode.UPDATE
     cleanup: bool = True
+
+
+def in_scope(labels: Mapping[str, str], scope: str) -> bool:
+    """Whether a service of ``scope`` (``""``: none) plans a container with ``labels``."""
+    return labels.get(SCOPE_LABEL, "").strip() == scope
 
 
 def plan_for(

@@ -19,7 +19,7 @@ from colibri.domain.invalid import Invalid
 from colibri.domain.model import Container
 from colibri.domain.policy import OptIn, opt_in
 from colibri.domain.ports import AutoUpdates, Clock, Environments
-from colibri.domain.service_plan import ContainerPlan, ScheduleSource, plan_for
+from colibri.domain.service_plan import ContainerPlan, ScheduleSource, in_scope, plan_for
 from colibri.domain.settings import Schedule, ScheduleType
 from colibri.domain.transient import replaced_by
 from colibri.errors import ColibriError
@@ -32,12 +32,20 @@ log = logging.getLogger(__name__)
 
 
 class PlanDefaults:
-    """``COLIBRI_SCHEDULE``, ``COLIBRI_TIMEZONE`` (resolved) and ``COLIBRI_CLEANUP``."""
+    """``COLIBRI_SCHEDULE``, ``COLIBRI_TIMEZONE`` (resolved), ``COLIBRI_CLEANUP`` and
+    ``COLIBRI_SCOPE``."""
 
-    def __init__(self, cron: str = "0 3 * * *", timezone: str = "UTC", cleanup: bool = True):
+    def __init__(
+        self,
+        cron: str = "0 3 * * *",
+        timezone: str = "UTC",
+        cleanup: bool = True,
+        scope: str = "",
+    ) -> None:
         self.cron = cron
         self.timezone = timezone
         self.cleanup = cleanup
+        self.scope = scope
 
 
 class ServicePlans:
@@ -81,6 +89,8 @@ class ServicePlans:
         for container in containers:
             name = container.name.removeprefix("/")
             if replaced_by(name) is not None or opt_in(container.labels).state is not OptIn.ENABLED:
+                continue
+            if not in_scope(container.labels, self.defaults.scope):
                 continue
             try:
                 plan = plan_for(

@@ -54,3 +54,10 @@ def test_a_label_that_cannot_be_read_is_refused_by_name(labels: dict[str, str], 
     with pytest.raises(Invalid) as raised:
         plan(labels)
     assert named in raised.value.field
+
+
+def test_a_scoped_service_plans_only_its_containers() -> None:
+    from colibri.domain.service_plan import in_scope
+
+    assert in_scope({}, "") and not in_scope({"colibri.scope": "lab"}, "")
+    assert in_scope({"colibri.scope": "lab"}, "lab") and not in_scope({}, "lab")
