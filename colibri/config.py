@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     stability_window: float = Field(10.0, ge=0, le=3600)
     probe_timeout: float = Field(30.0, gt=0, le=3600)
     failpoint: str | None = None
+    update_concurrency: int = Field(4, ge=1, le=64)
+    """COLIBRI_UPDATE_CONCURRENCY: containers updated at once per environment (default 4;
+    1 updates one after another). Containers that depend on one another stay in order."""
 
     # -- the update gate: vulnerability scan and signature (see colibri.domain.gate_policy) --
     scanner: str = "none"

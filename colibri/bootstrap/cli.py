@@ -11,7 +11,7 @@ from colibri.bootstrap.clients import check_service, open_store, registry_auth_f
 from colibri.config import Settings
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import Step
-from colibri.domain.ports import Engine, Journal
+from colibri.domain.ports import Journal
 from colibri.errors import ConfigError
 from colibri.services.check import CheckService
 
@@ -45,12 +45,13 @@ def journal(settings: Settings) -> Iterator[Journal]:
 
 @contextmanager
 def updater(settings: Settings) -> Iterator[UpdateService]:
-    """An update service: check, executor, recovery, journal."""
+    """An update service: check, the update pipeline, recovery, journal."""
     from colibri.bootstrap.gate import make_gate
+    from colibri.clock import SystemClock
     from colibri.engine.probe import NetworkProber
-    from colibri.registry.clock import SystemClock
     from colibri.services.update import UpdateService
-    from colibri.update.executor import Executor
+    from colibri.update.locks import KeyClaims, UpdateLocks
+    from colibri.update.pipeline import UpdatePipeline
     from colibri.update.recovery import Recoverer
     from colibri.update.verify import Verifier
 
@@ -60,7 +61,8 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
         store_journal = store.journal
         clock = SystemClock()
         engine = check.engine
-        executor = Executor(
+        claims = KeyClaims()
+        pipeline = UpdatePipeline(
             engine,
             store_journal,
             clock,
@@ -68,15 +70,18 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             gate=make_gate(settings, check.registry, store.reports, clock),
             prober=NetworkProber(),
             registry_auth=registry_auth_for(settings),
+            claims=claims,
+            concurrency=settings.update_concurrency,
+            hand_off=self_updater(settings),
         )
-        verifier = Verifier(engine, clock)
         recoverer = Recoverer(
             engine,
             store_journal,
-            verifier,
+            Verifier(engine, clock),
             environment=settings.environment,
+            locks=UpdateLocks(store_journal, claims),
         )
-        yield UpdateService(check, executor, recoverer, self_updater(engine, settings))
+        yield UpdateService(check, pipeline, recoverer)
 
 
 @contextmanager
@@ -87,8 +92,8 @@ def notifications(settings: Settings) -> Iterator[NotificationService | None]:
     if not settings.notify_urls:
         yield None
         return
+    from colibri.clock import SystemClock
     from colibri.notify import AppriseNotifier
-    from colibri.registry.clock import SystemClock
     from colibri.services.notifications import ConfiguredTargets, NotificationService
 
     with open_store(settings) as store:
@@ -111,8 +116,8 @@ class Admin:
 def admin(settings: Settings) -> Iterator[Admin]:
     """The service's settings, environments, notification targets and bad digests in the
     configured database (migrated on open); every change goes to the audit trail as ``cli``."""
+    from colibri.clock import SystemClock
     from colibri.notify import AppriseNotifier, validate_url
-    from colibri.registry.clock import SystemClock
     from colibri.services.audit import AuditService
     from colibri.services.bad_digests import BadDigestService
     from colibri.services.environments import EnvironmentService
@@ -156,7 +161,7 @@ def update_options(settings: Settings, *, dry_run: bool, cleanup: bool) -> Updat
 def scanner_service(settings: Settings) -> Iterator[ScanService]:
     """The ``colibri scan`` use case: the configured scanner(s), daemon, registry, store."""
     from colibri.bootstrap.gate import configured_scanner, gate_policy
-    from colibri.registry.clock import SystemClock
+    from colibri.clock import SystemClock
     from colibri.services.scan import ScanService
 
     scanner = configured_scanner(settings)
@@ -180,18 +185,18 @@ def scanner_service(settings: Settings) -> Iterator[ScanService]:
 @contextmanager
 def token_service(settings: Settings) -> Iterator[TokenService]:
     """The API tokens in the configured database (``colibri token``)."""
-    from colibri.registry.clock import SystemClock
+    from colibri.clock import SystemClock
     from colibri.services.tokens import TokenService
 
     with open_store(settings) as store:
         yield TokenService(store.tokens, SystemClock())
 
 
-def self_updater(engine: Engine, settings: Settings) -> SelfUpdater | None:
-    """Inside a container, the self-updater for it (when it is on the managed daemon)."""
+def self_updater(settings: Settings) -> SelfUpdater | None:
+    """Inside a container, what hands that container's own update to a helper."""
     from colibri.services.self_update import SelfUpdater, own_container_id
 
     own = own_container_id()
     if own is None:
         return None
-    return SelfUpdater(engine, own, registry_auth_for(settings))
+    return SelfUpdater(own, registry_auth_for(settings))

@@ -12,6 +12,7 @@ from colibri.services.check import CheckService
 
 if TYPE_CHECKING:
     from colibri.registry.client import RegistryClient
+    from colibri.registry.credentials import DockerConfigCredentials
     from colibri.store.factory import Store
 
 
@@ -60,13 +61,16 @@ def open_store(settings: Settings) -> Iterator[Store]:
 
 
 def registry_auth_for(settings: Settings) -> Callable[[ImageRef], Mapping[str, str] | None]:
-    """What the daemon needs to pull from a registry: Docker's configured credentials."""
-    from colibri.registry.credentials import DockerConfigCredentials
-
-    credentials = DockerConfigCredentials(settings.docker_config / "config.json")
+    """What the daemon needs to pull from a registry: Docker's configured credentials (read
+    when the first pull needs them)."""
+    loaded: list[DockerConfigCredentials] = []
 
     def registry_auth(ref: ImageRef) -> Mapping[str, str] | None:
-        found = credentials.lookup(ref.registry_key)
+        if not loaded:
+            from colibri.registry.credentials import DockerConfigCredentials
+
+            loaded.append(DockerConfigCredentials(settings.docker_config / "config.json"))
+        found = loaded[0].lookup(ref.registry_key)
         if found is None:
             return None
         if found.identity_token:

@@ -60,10 +60,10 @@ def make_gate(settings: Settings, registry: Registry, store: ScanStore, clock: C
 
 
 def configured_scanner(settings: Settings) -> Scanner | None:
-    from colibri.scan import ImageSource, ScanOptions, make_scanner
-
     if settings.scanner == "none":
         return None
+    from colibri.scan import ImageSource, ScanOptions, make_scanner
+
     options = ScanOptions(
         trivy_path=settings.trivy_path,
         grype_path=settings.grype_path,
@@ -75,10 +75,10 @@ def configured_scanner(settings: Settings) -> Scanner | None:
 
 
 def signature_verifier(settings: Settings, registry: Registry) -> SignatureVerifier | None:
-    from colibri.scan.cosign import CosignVerifier, load_public_keys
-
     if settings.cosign_key is None:
         return None
+    from colibri.scan.cosign import CosignVerifier, load_public_keys
+
     source = f"COLIBRI_COSIGN_KEY={settings.cosign_key}"
     try:
         pem = settings.cosign_key.read_bytes()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ from colibri.domain.invalid import Invalid
 from colibri.domain.ports import (
     Clock,
     Engine,
+    Notifier,
 )
 from colibri.errors import ColibriError, ConfigError
 
@@ -25,8 +26,13 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from colibri.api import ApiServices
+    from colibri.domain.health import Probe
+    from colibri.domain.messages import Message
+    from colibri.domain.model import Descriptor, RemoteManifest
+    from colibri.domain.refs import ImageRef
     from colibri.engine import DockerEngine
     from colibri.registry.client import RegistryClient
+    from colibri.registry.state import RegistryStats
     from colibri.scheduler import Scheduler
     from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
@@ -66,7 +72,7 @@ class Service:
     def stop(self, grace: float) -> bool:
         """Stop claiming and taking runs, then wait up to ``grace`` seconds in all for the
         running updates; ``True`` when none is left (the rest are left to recovery)."""
-        from colibri.registry.clock import SystemClock
+        from colibri.clock import SystemClock
 
         clock = SystemClock()
         deadline = clock.monotonic() + grace
@@ -119,8 +125,8 @@ class _ServeParts:
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
+    from colibri.clock import SystemClock
     from colibri.domain.retention import Retention
-    from colibri.registry.clock import SystemClock
     from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
     from colibri.services.environments import EnvironmentService
@@ -130,7 +136,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
 
     store = stack.enter_context(open_store(settings))
     clock = SystemClock()
-    registry = registry_client(settings, stack)
+    registry = _LazyRegistry(settings, stack)
     engines = _EngineCache(settings)
     stack.callback(engines.close)
     metrics = _metrics(registry, store, clock)
@@ -179,7 +185,60 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     )
 
 
-def _metrics(registry: RegistryClient, store: Store, clock: Clock) -> MetricsService:
+class _LazyRegistry:
+    """The registry client, made when a registry is first asked something: an idle service
+    (no check due yet) does not load the HTTP stack. Closed with ``stack`` if it was made."""
+
+    def __init__(self, settings: Settings, stack: ExitStack) -> None:
+        self.settings = settings
+        self.stack = stack
+        self._lock = threading.Lock()
+        self._client: RegistryClient | None = None
+
+    def client(self) -> RegistryClient:
+        with self._lock:
+            if self._client is None:
+                self._client = registry_client(self.settings, self.stack)
+            return self._client
+
+    def head(self, ref: ImageRef) -> RemoteManifest:
+        return self.client().head(ref)
+
+    def fetch(self, ref: ImageRef) -> RemoteManifest:
+        return self.client().fetch(ref)
+
+    def forget_tags(self) -> None:
+        self.client().forget_tags()
+
+    def list_tags(self, ref: ImageRef, *, page_size: int | None = None) -> list[str]:
+        return self.client().list_tags(ref, page_size=page_size)
+
+    def get_blob(self, ref: ImageRef, digest: str, max_bytes: int) -> bytes:
+        return self.client().get_blob(ref, digest, max_bytes)
+
+    def referrers(
+        self, ref: ImageRef, digest: str, artifact_type: str | None = None
+    ) -> list[Descriptor] | None:
+        return self.client().referrers(ref, digest, artifact_type)
+
+    def stats(self) -> Mapping[str, RegistryStats]:
+        """The client's counters (none before its first request)."""
+        with self._lock:
+            client = self._client
+        return client.stats() if client is not None else {}
+
+
+class _LazyProber:
+    """The network prober, loaded for the first ``colibri.probe`` (with the engine adapter's
+    HTTP stack)."""
+
+    def probe(self, address: str, probe: Probe, timeout: float) -> str | None:
+        from colibri.engine.probe import NetworkProber
+
+        return NetworkProber().probe(address, probe, timeout)
+
+
+def _metrics(registry: _LazyRegistry, store: Store, clock: Clock) -> MetricsService:
     """Metrics in a registry of their own, never prometheus_client's global one."""
     from prometheus_client import CollectorRegistry
 
@@ -191,24 +250,48 @@ def _metrics(registry: RegistryClient, store: Store, clock: Clock) -> MetricsSer
 
 
 def _notifications(settings: Settings, store: Store, clock: Clock) -> NotificationService:
-    from colibri.notify import AppriseNotifier
     from colibri.services.notifications import ConfiguredTargets, NotificationService
 
     targets = ConfiguredTargets(settings.notify_urls, store.notification_targets)
-    return NotificationService(AppriseNotifier(), targets, store.notification_log, clock)
+    return NotificationService(_LazyNotifier(), targets, store.notification_log, clock)
+
+
+class _LazyNotifier:
+    """The Apprise notifier, loaded with the first message: an idle service never imports
+    Apprise (its plugins take more memory than the rest of the service)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._notifier: Notifier | None = None
+
+    def send(self, target_url: str, message: Message) -> None:
+        with self._lock:
+            if self._notifier is None:
+                from colibri.notify import AppriseNotifier
+
+                self._notifier = AppriseNotifier()
+            notifier = self._notifier
+        notifier.send(target_url, message)
+
+
+def _validate_url(url: str) -> str:
+    """``colibri.notify.validate_url``, imported when a target is first saved."""
+    from colibri.notify import validate_url
+
+    return validate_url(url)
 
 
 def _runner(
     settings: Settings,
     store: Store,
-    registry: RegistryClient,
+    registry: _LazyRegistry,
     engines: _EngineCache,
     notifications: NotificationService,
     metrics: MetricsService,
     clock: Clock,
     bad_digests: BadDigestService,
 ) -> SettingRunner:
-    from colibri.engine.probe import NetworkProber
+    from colibri.bootstrap.cli import self_updater
     from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
 
     tools = UpdateTools(
@@ -216,8 +299,9 @@ def _runner(
         registry=registry,
         gates=gate_factory(settings, registry, store.reports, clock),
         options=update_options(settings, dry_run=False, cleanup=settings.cleanup),
-        prober=NetworkProber(),
+        prober=_LazyProber(),
         registry_auth=registry_auth_for(settings),
+        self_updater=self_updater(settings),
     )
     stores = RunnerStores(
         store.environments,
@@ -342,7 +426,6 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
 
 def _api_services(parts: _ServeParts) -> ApiServices:
     from colibri.api import ApiServices
-    from colibri.notify import AppriseNotifier, validate_url
     from colibri.services.audit import AuditService
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
@@ -355,7 +438,7 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         runs=parts.runs,
         containers=parts.containers,
         tokens=parts.tokens,
-        targets=TargetService(store.notification_targets, AppriseNotifier(), validate_url, clock),
+        targets=TargetService(store.notification_targets, _LazyNotifier(), _validate_url, clock),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
         audit=AuditService(store.audit),

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 __all__ = [
     "LOCK_TTL_SECONDS",
@@ -62,6 +62,17 @@ class RunStatus(StrEnum):
         return self is not RunStatus.RUNNING
 
 
+class _Payload(Protocol):
+    """A typed step payload (``colibri.domain.steps``)."""
+
+    STEP: ClassVar[Step]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self: ...
+
+
+P = TypeVar("P", bound=_Payload)
+
 LOCK_TTL_SECONDS = 300.0
 """How long a container's update lock lasts unless its holder refreshes it (a crashed holder's
 lock is taken over after this)."""
@@ -69,11 +80,20 @@ lock is taken over after this)."""
 
 @dataclass(frozen=True, slots=True)
 class LockOwner:
-    """Who holds a container's update lock: enough to tell whether it is still alive."""
+    """Who holds a container's update lock: a run of one process instance.
+
+    ``instance`` is a random id the process draws when it starts, unique to it (two
+    processes with one host name, in containers on the host network or on two machines named
+    alike, never share it); ``machine`` names the boot and PID namespace in which ``pid`` is
+    meaningful. Both are empty for a lock written before they existed: then ``hostname`` and
+    ``pid`` are all there is. :func:`colibri.domain.holders.holder_alive` decides from this
+    whether the holder still runs."""
 
     run_id: str
     hostname: str
     pid: int
+    instance: str = ""
+    machine: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +155,14 @@ class RunRecord:
             if record.step is step:
                 return record.data
         return {}
+
+    def payload(self, kind: type[P]) -> P | None:
+        """The latest row of ``kind``'s step, read as ``kind`` (``None`` when not reached).
+        Rows written by earlier versions read the same: their keys are the same."""
+        for record in reversed(self.steps):
+            if record.step is kind.STEP:
+                return kind.from_dict(record.data)
+        return None
 
     def reached(self, step: Step) -> bool:
         return any(record.step is step for record in self.steps)

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from colibri.domain.refs import ImageRef
+
 __all__ = [
     "INDEX_MEDIA_TYPES",
     "MANIFEST_ACCEPT",
@@ -145,7 +147,9 @@ class CheckResult:
     ``expected_digest`` the platform manifest inside it that the container would run;
     ``current_digest`` the local digest that matched, or the one recorded for this repository;
     ``target_tag`` the newer version tag to move to, when a tag policy found one (the remote
-    digests are then that tag's).
+    digests are then that tag's). ``checked`` is the container exactly as it was listed for
+    the check, ``ref`` its parsed reference (``None`` when it has none): an update acts on
+    these, never on names or strings parsed again.
     """
 
     container: str
@@ -161,6 +165,15 @@ class CheckResult:
     error_kind: str | None = None
     warnings: tuple[str, ...] = ()
     target_tag: str | None = None
+    checked: Container | None = field(default=None, compare=False, repr=False)
+    ref: ImageRef | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def target_ref(self) -> ImageRef | None:
+        """The reference to update to: the container's, on the newer tag when one was found."""
+        if self.ref is None or not self.target_tag:
+            return self.ref
+        return self.ref.with_tag(self.target_tag)
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form: stable keys, enums as their values."""

@@ -12,12 +12,42 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from colibri.domain.model import Container
+from colibri.domain.journal import RunStatus
+from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.transient import replaced_by
 
-__all__ = ["DEPENDS_ON_LABEL", "Dependents", "dependencies_of", "dependents_of", "update_order"]
+__all__ = [
+    "DEPENDS_ON_LABEL",
+    "Dependents",
+    "dependencies_of",
+    "dependents_of",
+    "settled_by_check",
+    "update_groups",
+    "update_order",
+]
 
 DEPENDS_ON_LABEL = "colibri.depends-on"
+
+_NOT_UPDATED = {
+    CheckStatus.PINNED,
+    CheckStatus.LOCAL_ONLY,
+    CheckStatus.NO_REFERENCE,
+    CheckStatus.NO_PLATFORM,
+    CheckStatus.DEFERRED,
+}
+
+
+def settled_by_check(result: CheckResult) -> tuple[RunStatus, str] | None:
+    """The outcome when the check alone decides it (``None``: the container is to be
+    updated): up to date, skipped (pinned, local only, deferred...), or failed."""
+    if result.status is CheckStatus.UP_TO_DATE:
+        return RunStatus.UP_TO_DATE, result.reason or "up to date"
+    if result.status in _NOT_UPDATED:
+        return RunStatus.SKIPPED, f"{result.status.value}: {result.reason}"
+    ready = result.checked is not None and result.target_ref is not None
+    if result.status is CheckStatus.UPDATE_AVAILABLE and result.remote_digest and ready:
+        return None
+    return RunStatus.FAILED, f"check failed: {result.reason}"
 
 
 @dataclass(frozen=True)
@@ -77,3 +107,26 @@ def _waits_for(container: Container, pending: Sequence[Container]) -> bool:
     return any(
         other.id != container.id and any(_refers_to(n, other) for n in needs) for other in pending
     )
+
+
+def update_groups(containers: Sequence[Container]) -> list[list[Container]]:
+    """The containers split into groups that can be updated at the same time: two containers
+    are in one group when one depends on the other (directly or through others of the list);
+    each group in :func:`update_order`. Groups keep the order of their first member."""
+    parent = list(range(len(containers)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for i, container in enumerate(containers):
+        needs = dependencies_of(container)
+        for j, other in enumerate(containers):
+            if i != j and any(_refers_to(name, other) for name in needs):
+                parent[root(i)] = root(j)
+    members: dict[int, list[Container]] = {}
+    for i, container in enumerate(containers):
+        members.setdefault(root(i), []).append(container)
+    return [update_order(group) for group in members.values()]

@@ -12,11 +12,24 @@ dependent starts only once the old namespace owner runs again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from colibri.domain.journal import RunRecord, RunStatus, Step
+from colibri.domain.steps import (
+    CommitStep,
+    CreateStep,
+    DependentsStep,
+    PullStep,
+    RenameNewStep,
+    RenameOldStep,
+    RollbackStep,
+    SnapshotStep,
+    StartStep,
+    StopStep,
+    SwapRecord,
+    VerifyStep,
+)
 
 __all__ = [
     "Observed",
@@ -24,9 +37,12 @@ __all__ = [
     "RecoveryPlan",
     "Seen",
     "SwapRecord",
+    "journaled_new_id",
     "plan_recovery",
     "plan_swap",
     "swap_records",
+    "temp_name",
+    "was_running",
 ]
 
 
@@ -37,37 +53,6 @@ class Seen:
     id: str
     name: str
     running: bool
-
-
-@dataclass(frozen=True, slots=True)
-class SwapRecord:
-    """One container being replaced, as journaled: its old ID, its name, the names used for
-    the new copy and for the old one set aside, and whether it ran."""
-
-    old_id: str
-    name: str
-    temp_name: str
-    aside_name: str
-    was_running: bool
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SwapRecord:
-        return cls(
-            str(data["old_id"]),
-            str(data["name"]),
-            str(data["temp_name"]),
-            str(data["aside_name"]),
-            bool(data["was_running"]),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "old_id": self.old_id,
-            "name": self.name,
-            "temp_name": self.temp_name,
-            "aside_name": self.aside_name,
-            "was_running": self.was_running,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +84,41 @@ class RecoveryPlan:
 
 def swap_records(run: RunRecord) -> list[SwapRecord]:
     """The namespace-sharing dependents journaled with the run's ``stop`` step."""
-    return [SwapRecord.from_dict(item) for item in run.step_data(Step.STOP).get("dependents", [])]
+    stop = run.payload(StopStep)
+    return list(stop.dependents) if stop else []
+
+
+def was_running(run: RunRecord) -> bool:
+    """Whether the old container ran when the update began (assumed when not snapshotted)."""
+    snapshot = run.payload(SnapshotStep)
+    return snapshot.was_running if snapshot else True
+
+
+def temp_name(run: RunRecord) -> str:
+    """The name the new container was created under (empty before ``create``)."""
+    create = run.payload(CreateStep)
+    return create.temp_name if create else ""
+
+
+def journaled_new_id(run: RunRecord) -> str:
+    """The new container's ID, from the latest step that names it (empty before any does)."""
+    kinds = (
+        CommitStep,
+        RollbackStep,
+        DependentsStep,
+        VerifyStep,
+        StartStep,
+        StopStep,
+        RenameNewStep,
+        RenameOldStep,
+    )
+    for record in reversed(run.steps):
+        for kind in kinds:
+            if record.step is kind.STEP:
+                new_id = kind.from_dict(record.data).new_id
+                if new_id:
+                    return new_id
+    return ""
 
 
 def plan_recovery(run: RunRecord, observed: Observed) -> RecoveryPlan:
@@ -107,12 +126,11 @@ def plan_recovery(run: RunRecord, observed: Observed) -> RecoveryPlan:
     last = run.last_step()
     where = last.step.value if last else "start"
     name = run.container_name
-    was_running = bool(run.step_data(Step.SNAPSHOT).get("was_running", True))
     committed = run.reached(Step.COMMIT)
     forward = committed and observed.new is not None
     if observed.old is None and observed.new is not None:
         forward = True
-    main = plan_swap(name, was_running, forward, observed.old, observed.new)
+    main = plan_swap(name, was_running(run), forward, observed.old, observed.new)
     dependents = [
         action
         for record, old, new in observed.dependents
@@ -174,9 +192,7 @@ def _undo(
 
 def _restore_tag(run: RunRecord) -> tuple[RecoveryAction, ...]:
     """Point the tag back at the image it named before the pull, when we moved it."""
-    pull = run.step_data(Step.PULL)
-    previous = pull.get("previous_tag_image")
-    tag_ref = pull.get("tag_ref")
-    if not run.reached(Step.PULL) or not previous or not tag_ref:
+    pull = run.payload(PullStep)
+    if pull is None or not pull.previous_tag_image or not pull.tag_ref:
         return ()
-    return (RecoveryAction("retag", str(previous), str(tag_ref)),)
+    return (RecoveryAction("retag", pull.previous_tag_image, pull.tag_ref),)

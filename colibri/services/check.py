@@ -68,10 +68,6 @@ class CheckReport:
     warnings: tuple[str, ...] = ()
     checked: tuple[Container, ...] = ()
 
-    def container_of(self, result: CheckResult) -> Container | None:
-        """The container ``result`` is about, as it was when checked."""
-        return next((c for c in self.checked if c.id == result.container_id), None)
-
     def count(self, status: CheckStatus) -> int:
         return sum(1 for result in self.results if result.status is status)
 
@@ -371,7 +367,18 @@ def _result(
         error_kind=verdict.error_kind,
         warnings=tuple(warnings),
         target_tag=verdict.target_tag,
+        checked=container,
+        ref=_parsed(container),
     )
+
+
+def _parsed(container: Container) -> ImageRef | None:
+    if is_image_id(container.config_image, container.image_id):
+        return None
+    try:
+        return parse_reference(container.config_image)
+    except BadReference:
+        return None
 
 
 def _failed(

@@ -63,15 +63,10 @@ def own_container_id(mountinfo: Path = Path("/proc/self/mountinfo")) -> str | No
 
 
 class SelfUpdater:
-    """Knows Colibri's own container (``own_id``) and starts the helper that updates it."""
+    """Knows Colibri's own container (``own_id``) and starts the helper that updates it on
+    the daemon that runs it."""
 
-    def __init__(
-        self,
-        engine: HelperEngine,
-        own_id: str,
-        registry_auth: RegistryAuth | None = None,
-    ) -> None:
-        self.engine = engine
+    def __init__(self, own_id: str, registry_auth: RegistryAuth | None = None) -> None:
         self.own_id = own_id
         self.registry_auth = registry_auth
 
@@ -79,7 +74,12 @@ class SelfUpdater:
         return container.id == self.own_id
 
     def hand_off(
-        self, result: CheckResult, container: Container, ref: ImageRef, options: UpdateOptions
+        self,
+        engine: HelperEngine,
+        result: CheckResult,
+        container: Container,
+        ref: ImageRef,
+        options: UpdateOptions,
     ) -> UpdateOutcome:
         """Start the helper for Colibri's own ``container``, found out of date by ``result``."""
         wanted = self_update_wanted(container.labels)
@@ -97,15 +97,15 @@ class SelfUpdater:
             )
         digest = result.remote_digest or ""
         try:
-            image = self._pull(ref, digest, result.platform)
+            image = self._pull(engine, ref, digest, result.platform)
             name = helper_name(container.name, secrets.token_hex(4))
             body = helper_body(
-                self.engine.inspect_container(container.id),
+                engine.inspect_container(container.id),
                 image,
                 ("update", container.name, "--format", "json"),
             )
-            helper = self.engine.create_container(body, name)
-            self.engine.start_container(helper)
+            helper = engine.create_container(body, name)
+            engine.start_container(helper)
         except ColibriError as exc:
             return _outcome(result, RunStatus.FAILED, f"self-update not started: {exc}")
         log.warning("self-update: %s hands its update to %s (%s)", container.name, name, image)
@@ -115,9 +115,9 @@ class SelfUpdater:
         )
         return _outcome(result, RunStatus.SKIPPED, reason)
 
-    def _pull(self, ref: ImageRef, digest: str, platform: str | None) -> str:
+    def _pull(self, engine: HelperEngine, ref: ImageRef, digest: str, platform: str | None) -> str:
         auth = self.registry_auth(ref) if self.registry_auth is not None else None
-        self.engine.pull(ref.name, digest, platform=platform, auth=auth)
+        engine.pull(ref.name, digest, platform=platform, auth=auth)
         return f"{ref.name}@{digest}"
 
 

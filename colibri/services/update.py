@@ -1,5 +1,6 @@
-"""The update use case: recover what was interrupted, check, then update one container after
-another, dependencies first."""
+"""``colibri update``: recover what was interrupted, check, then hand the results to the one
+update pipeline (:class:`colibri.update.pipeline.UpdatePipeline`), which also hands Colibri's
+own container to the self-update helper when it is given one."""
 
 from __future__ import annotations
 
@@ -8,26 +9,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from colibri.domain.journal import RunStatus
-from colibri.domain.model import CheckResult, CheckStatus, Container
-from colibri.domain.planner import update_order
-from colibri.domain.refs import ImageRef, parse_reference
-from colibri.errors import BadReference
 from colibri.services.check import CheckRequest, CheckService
-from colibri.services.self_update import SelfUpdater
-from colibri.update.executor import Executor, UpdateOptions, UpdateOutcome, UpdateRequest
+from colibri.update.model import UpdateOptions, UpdateOutcome
+from colibri.update.pipeline import UpdatePipeline
 from colibri.update.recovery import Recoverer, RecoveryOutcome
 
 __all__ = ["UpdateReport", "UpdateService"]
 
 log = logging.getLogger(__name__)
-
-_SKIPPED = {
-    CheckStatus.PINNED,
-    CheckStatus.LOCAL_ONLY,
-    CheckStatus.NO_REFERENCE,
-    CheckStatus.NO_PLATFORM,
-    CheckStatus.DEFERRED,
-}
 
 
 @dataclass(frozen=True)
@@ -43,14 +32,12 @@ class UpdateService:
     def __init__(
         self,
         checker: CheckService,
-        executor: Executor,
+        pipeline: UpdatePipeline,
         recoverer: Recoverer,
-        self_updater: SelfUpdater | None = None,
     ) -> None:
         self.checker = checker
-        self.executor = executor
+        self.pipeline = pipeline
         self.recoverer = recoverer
-        self.self_updater = self_updater
 
     def recover(self) -> list[RecoveryOutcome]:
         return self.recoverer.recover_all()
@@ -64,13 +51,7 @@ class UpdateService:
         """Update what ``request`` selects. A dry run recovers nothing and changes nothing."""
         recovered = () if options.dry_run else tuple(self.recover())
         report = self.checker.check(request)
-        containers = {container.id: container for container in report.checked}
-        outcomes = []
-        for result in _ordered(report.results, containers):
-            outcome = self._one(result, containers.get(result.container_id), options)
-            outcomes.append(outcome)
-            if on_outcome is not None:
-                on_outcome(outcome)
+        outcomes = self.pipeline.update(report.results, options, on_outcome=on_outcome)
         busy, missing = self._being_updated(report.missing)
         return UpdateReport(
             tuple(sorted([*outcomes, *busy], key=lambda o: o.container)),
@@ -85,61 +66,10 @@ class UpdateService:
         held, and the name is free only between its two renames): ``skipped``, not missing."""
         busy, missing = [], []
         for name in names:
-            holder = self.executor.updating(name)
+            holder = self.pipeline.updating(name)
             if holder is None:
                 missing.append(name)
                 continue
             reason = f"being updated by run {holder.run_id} ({holder.hostname}, pid {holder.pid})"
             busy.append(UpdateOutcome(name, RunStatus.SKIPPED, reason))
         return busy, tuple(missing)
-
-    def _one(
-        self, result: CheckResult, container: Container | None, options: UpdateOptions
-    ) -> UpdateOutcome:
-        if result.status is CheckStatus.UP_TO_DATE:
-            return _outcome(result, RunStatus.UP_TO_DATE, result.reason)
-        if result.status in _SKIPPED:
-            return _outcome(result, RunStatus.SKIPPED, f"{result.status.value}: {result.reason}")
-        if result.status is CheckStatus.ERROR or container is None or not result.remote_digest:
-            return _outcome(result, RunStatus.FAILED, f"check failed: {result.reason}")
-        try:
-            ref = target_ref(result)
-        except BadReference as exc:
-            return _outcome(result, RunStatus.FAILED, str(exc))
-        if self.self_updater is not None and self.self_updater.is_own(container):
-            # the transaction would stop this very process: a helper from the new image runs it
-            return self.self_updater.hand_off(result, container, ref, options)
-        request = UpdateRequest(
-            container=container,
-            ref=ref,
-            remote_digest=result.remote_digest,
-            expected_digest=result.expected_digest,
-            current_digest=result.current_digest,
-            platform=result.platform,
-        )
-        return self.executor.update(request, options)
-
-
-def target_ref(result: CheckResult) -> ImageRef:
-    """The reference to update to: the container's, moved to the newer tag when the check
-    found one."""
-    ref = parse_reference(result.image)
-    return ref.with_tag(result.target_tag) if result.target_tag else ref
-
-
-def _ordered(results: Sequence[CheckResult], containers: dict[str, Container]) -> list[CheckResult]:
-    by_id = {result.container_id: result for result in results}
-    order = update_order([containers[i] for i in by_id if i in containers])
-    ordered = [by_id[container.id] for container in order]
-    return ordered + [r for r in results if r.container_id not in containers]
-
-
-def _outcome(result: CheckResult, status: RunStatus, reason: str) -> UpdateOutcome:
-    return UpdateOutcome(
-        container=result.container,
-        status=status,
-        reason=reason,
-        old_digest=result.current_digest,
-        new_digest=result.remote_digest,
-        old_image_id=result.image_id or None,
-    )

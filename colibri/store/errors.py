@@ -7,10 +7,10 @@ password.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from colibri.errors import StoreError
@@ -30,11 +30,21 @@ def translate(operation: str, *, secret: str | None = None) -> Iterator[None]:
         yield
     except StoreError:
         raise
-    except (SQLAlchemyError, CommandError, OSError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, SQLAlchemyError | OSError) and not _from_alembic(exc):
+            raise
         detail = describe(exc)
         if secret:
             detail = detail.replace(secret, "***")
         raise StoreError(f"{operation}: {detail}") from exc
+
+
+def _from_alembic(exc: Exception) -> bool:
+    """An Alembic ``CommandError``, recognised without importing Alembic (it is loaded only
+    when a migration runs)."""
+    alembic = sys.modules.get("alembic.util.exc")
+    error = getattr(alembic, "CommandError", None)
+    return isinstance(error, type) and isinstance(exc, error)
 
 
 def describe(exc: BaseException) -> str:

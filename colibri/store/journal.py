@@ -227,7 +227,11 @@ class SqlJournal:
         """The holder of ``key``'s live lock, if any."""
         with translate(f"read lock {key!r}"), reading(self._sessions) as s:
             row = locks.holder(s, key, self._now())
-            return None if row is None else LockOwner(row.run_id, row.hostname, row.pid)
+            if row is None:
+                return None
+            return LockOwner(
+                row.run_id, row.hostname, row.pid, row.instance or "", row.machine or ""
+            )
 
 
 def _utc_now() -> datetime:

@@ -3,14 +3,16 @@
 Acquiring is two statements in one write transaction, each atomic on its own:
 
 1. ``INSERT ... ON CONFLICT DO NOTHING``: wins when nobody holds the key;
-2. otherwise a conditional ``UPDATE ... WHERE key = ? AND (expires_at <= now OR (hostname,
-   pid) = ours)``: takes over an expired lease, or one this very process left behind. It counts
-   only if exactly one row changed.
+2. otherwise a conditional ``UPDATE ... WHERE key = ? AND (expires_at <= now OR instance =
+   ours)``: takes over an expired lease, or one this very process instance left behind. It
+   counts only if exactly one row changed.
 
 On PostgreSQL (read committed) a competing ``UPDATE`` waits for the first one's commit and then
 re-checks its ``WHERE`` against the new row, so two takers of one expired lease cannot both
 win. On SQLite every write transaction begins with ``BEGIN IMMEDIATE``, so they are serialised
-anyway. Refreshing and releasing match the whole owner (run, host, pid).
+anyway. Refreshing and releasing match the owner: its run and its process instance (a random id
+per process: two processes sharing a host name are never taken for one another). A row
+written before instances existed has none, and is matched by host name and PID as it was.
 
 Expiry uses the caller's clock, so hosts sharing one PostgreSQL must keep their clocks in sync
 to well within a lease's time to live.
@@ -42,6 +44,8 @@ def acquire(session: Session, key: str, owner: LockOwner, now: datetime, ttl: fl
         "run_id": owner.run_id,
         "hostname": owner.hostname,
         "pid": owner.pid,
+        "instance": owner.instance or None,
+        "machine": owner.machine or None,
         "acquired_at": now,
         "expires_at": now + timedelta(seconds=ttl),
     }
@@ -90,25 +94,31 @@ def _insert_if_absent(session: Session, key: str, values: dict[str, Any]) -> boo
 def _take_over(
     session: Session, key: str, owner: LockOwner, now: datetime, values: dict[str, Any]
 ) -> bool:
-    same_process = and_(LockRow.hostname == owner.hostname, LockRow.pid == owner.pid)
     take = (
         update(LockRow)
-        .where(LockRow.key == key, or_(LockRow.expires_at <= now, same_process))
+        .where(LockRow.key == key, or_(LockRow.expires_at <= now, _same_instance(owner)))
         .values(**values)
     )
     return rowcount(session, take) == 1
 
 
-def _owned_by(owner: LockOwner) -> tuple[Any, ...]:
-    return (
-        LockRow.run_id == owner.run_id,
-        LockRow.hostname == owner.hostname,
-        LockRow.pid == owner.pid,
+def _same_instance(owner: LockOwner) -> Any:
+    """The row was written by ``owner``'s process instance (by host and PID for an owner
+    without one, as rows were before instances)."""
+    if owner.instance:
+        return LockRow.instance == owner.instance
+    return and_(
+        LockRow.instance.is_(None), LockRow.hostname == owner.hostname, LockRow.pid == owner.pid
     )
 
 
+def _owned_by(owner: LockOwner) -> tuple[Any, ...]:
+    return (LockRow.run_id == owner.run_id, _same_instance(owner))
+
+
 def _describe(row: LockRow) -> str:
+    instance = f", instance {row.instance[:8]}" if row.instance else ""
     return (
-        f"held by run {row.run_id} on host {row.hostname} (pid {row.pid}) "
+        f"held by run {row.run_id} on host {row.hostname} (pid {row.pid}{instance}) "
         f"until {row.expires_at.isoformat()}"
     )

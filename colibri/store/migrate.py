@@ -21,17 +21,19 @@ To write a new migration (see ``migrations/README``)::
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from colibri.errors import StoreError
 from colibri.store.db import make_engine
 from colibri.store.errors import translate
 from colibri.store.urls import normalise_url, redact
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration has to run
+    from alembic.config import Config
 
 __all__ = [
     "SCRIPT_LOCATION",
@@ -51,6 +53,8 @@ ADVISORY_LOCK_ID = 0x636F6C6962726901
 
 def alembic_config(connection: Connection | None = None, *, url: str | None = None) -> Config:
     """An Alembic configuration for our migrations, on ``connection`` or else on ``url``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     if url is not None:
@@ -61,6 +65,8 @@ def alembic_config(connection: Connection | None = None, *, url: str | None = No
 
 def head_revision() -> str:
     """The newest revision this version of Colibri knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise StoreError(f"no migrations found in {SCRIPT_LOCATION}: the package is incomplete")
@@ -83,7 +89,16 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def upgrade_engine(engine: Engine, revision: str = "head") -> None:
-    """:func:`upgrade` on an existing engine (the only way to reach an in-memory SQLite)."""
+    """:func:`upgrade` on an existing engine (the only way to reach an in-memory SQLite).
+
+    A database already at the newest revision is left alone without loading Alembic (a
+    service starts with nothing to migrate almost always, and Alembic with its template engine
+    is a good part of its memory)."""
+    if revision == "head" and _at_head(engine):
+        log.info("database %s is at the newest schema revision", redact(engine.url))
+        return
+    from alembic import command
+
     with (
         translate(f"migrate {redact(engine.url)}", secret=engine.url.password),
         engine.connect() as connection,
@@ -101,6 +116,8 @@ def current_revision(url: str) -> str | None:
     parsed = normalise_url(url)
     engine = make_engine(parsed, migrating=True)
     try:
+        from alembic.runtime.migration import MigrationContext
+
         with (
             translate(f"read schema revision of {redact(parsed)}", secret=parsed.password),
             engine.connect() as connection,
@@ -117,6 +134,9 @@ def _serialise(connection: Connection) -> None:
 
 
 def _refuse_unknown_revision(connection: Connection) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     current = MigrationContext.configure(connection).get_current_revision()
     script = ScriptDirectory.from_config(alembic_config())
     if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
@@ -124,6 +144,41 @@ def _refuse_unknown_revision(connection: Connection) -> None:
             f"the database schema is at revision {current}, which this version of Colibri does "
             f"not know (newest known: {script.get_current_head()}); upgrade Colibri"
         )
+
+
+_VERSIONS = Path(__file__).parent / "migrations" / "versions"
+_REVISION = re.compile(r"^revision(?:\s*:[^=]*)?\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:\s*:[^=]*)?\s*=\s*(.+)$", re.MULTILINE)
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database is at this package's single newest revision, read with one query
+    (no table yet, several heads or anything unexpected: ``False``, and Alembic decides)."""
+    head = _file_head()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except Exception:  # noqa: BLE001 - no table, no database: let the real upgrade say so
+        return False
+    return [row[0] for row in rows] == [head]
+
+
+def _file_head() -> str | None:
+    """The revision no migration file names as its ``down_revision``, if exactly one."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in _VERSIONS.glob("[0-9]*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        down = _DOWN.search(source)
+        if found is None or down is None:
+            return None
+        revisions.add(found.group(1))
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
 
 
 def _check_foreign_keys(connection: Connection) -> None:

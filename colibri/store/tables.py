@@ -131,7 +131,11 @@ class RunLogRow(Base):
 
 
 class LockRow(Base):
-    """A per-key lease: held by ``(run_id, hostname, pid)`` until ``expires_at``."""
+    """A per-key lease: held by a run of one process instance until ``expires_at``.
+
+    ``instance`` is the holder process's random id and ``machine`` where its ``pid`` is
+    meaningful; both are empty in rows written before they existed (then ``hostname`` and
+    ``pid`` identify the holder)."""
 
     __tablename__ = "locks"
 
@@ -139,6 +143,8 @@ class LockRow(Base):
     run_id: Mapped[str] = mapped_column(String(64))
     hostname: Mapped[str] = mapped_column(NAME)
     pid: Mapped[int] = mapped_column(Integer)
+    instance: Mapped[str | None] = mapped_column(String(64))
+    machine: Mapped[str | None] = mapped_column(String(255))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
 

@@ -1,4 +1,4 @@
-"""Containers that follow the updated one (registry-spec's "dependents"; ARCHITECTURE.md).
+"""Containers that follow the updated one (docs/architecture.md, "One update, step by step").
 
 Containers sharing the old container's network namespace (``network_mode: container:<id>``)
 lose it with the old container: they are stopped with it and recreated, with the same

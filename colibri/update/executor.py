@@ -1,34 +1,51 @@
 """Replace one container's image without ever losing the container.
 
-The transaction (ARCHITECTURE.md, "An update, step by step"): resolve, pull by digest and point
-the tag at it, gate, snapshot, create under a temporary name, stop, rename the old one aside,
-rename the new one into place, start, verify, then commit (remove the old container) or roll
-back (remove the new one, give the old one its name back, start it, verify it).
+The transaction (docs/architecture.md, "One update, step by step"): resolve, pull by digest
+and point the tag at it, gate, snapshot, create under a temporary name, rename the old one
+aside and the new one into place, stop the old one, start the new one, verify, then commit
+(remove the old container) or undo by the one rollback rule (:mod:`colibri.update.undo`).
 
-Each step's journal row is written before its effect; ``failpoint`` kills the process right after
-the named step's effect, for crash tests. The old container is never removed before the new one
-has been verified; downtime is only the stop -> start window.
+The pipeline (:mod:`colibri.update.pipeline`) holds the container's lock and has made the run
+row before a transaction runs. Each step's journal row (a typed payload from
+:mod:`colibri.domain.steps`) is written before its effect; ``failpoint`` kills the process
+right after the named step's effect, for crash tests. The old container is never removed
+before the new one has been verified; downtime is only the stop -> start window.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import secrets
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from colibri.concurrency import Once
 from colibri.domain.clone import clone_config, created_image_problem, recorded_reference
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
-from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner, NewRun, RunStatus, Step
-from colibri.domain.model import Container
+from colibri.domain.journal import RunStatus, Step
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
 from colibri.domain.refs import ImageRef
-from colibri.domain.transient import aside_name, new_name, replaced_by
-from colibri.errors import ColibriError, EngineNotFound, LockHeld, UpdateError
+from colibri.domain.steps import (
+    CommitStep,
+    CreateStep,
+    DependentsStep,
+    DoneStep,
+    GateStep,
+    PullStep,
+    RenameNewStep,
+    RenameOldStep,
+    ResolveStep,
+    RollbackStep,
+    SnapshotStep,
+    StartStep,
+    StepPayload,
+    StopStep,
+    VerifyStep,
+)
+from colibri.domain.transient import aside_name, new_name
+from colibri.errors import ColibriError, UpdateError
 from colibri.update.dependents import (
     SharerSwaps,
     declared_dependents,
@@ -37,13 +54,29 @@ from colibri.update.dependents import (
 )
 from colibri.update.images import remove_unused_image
 from colibri.update.model import AllowAll, UpdateOptions, UpdateOutcome, UpdateRequest
+from colibri.update.undo import plan_for, settle
 from colibri.update.verify import Verifier
 
-__all__ = ["AllowAll", "Executor", "UpdateOptions", "UpdateOutcome", "UpdateRequest"]
+__all__ = ["Executor", "Pulls", "Transaction"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_STOP_TIMEOUT = 10
+
+#: One pull per (repository, digest, platform) in a batch: the pulled image's ID.
+Pulls = Once[tuple[str, str, str | None], str | None]
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One update to run: its journal row exists and its container's lock is held (both by
+    the pipeline); ``keepalive`` extends the lock while verification waits."""
+
+    run_id: str
+    request: UpdateRequest
+    options: UpdateOptions
+    keepalive: Callable[[], None] = lambda: None
+    pulls: Pulls = field(default_factory=Once)
 
 
 @dataclass
@@ -53,8 +86,8 @@ class _Run:
     id: str
     request: UpdateRequest
     options: UpdateOptions
-    owner: LockOwner
-    key: str
+    keepalive: Callable[[], None]
+    pulls: Pulls
     old_id: str
     old_image_id: str
     sharers: SharerSwaps  # the namespace sharers' swaps (none until the switch finds them)
@@ -62,11 +95,7 @@ class _Run:
     new_id: str | None = None
     temp_name: str = ""
     aside_name: str = ""
-    tag_ref: str = ""
-    previous_tag_image: str | None = None
     was_running: bool = True
-    renamed_old: bool = False
-    renamed_new: bool = False
     downtime_ms: int | None = None
     inspect: Mapping[str, Any] = field(default_factory=dict)
     old_config: Mapping[str, Any] = field(default_factory=dict)
@@ -86,7 +115,6 @@ class Executor:
         journal: Journal,
         clock: Clock,
         *,
-        environment: str = "local",
         gate: Gate | None = None,
         prober: Prober | None = None,
         registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None,
@@ -94,129 +122,29 @@ class Executor:
         self.engine = engine
         self.journal = journal
         self.clock = clock
-        self.environment = environment
         self.gate: Gate = gate or AllowAll()
         self.verifier = Verifier(engine, clock, prober)
         self.registry_auth = registry_auth or (lambda _ref: None)
 
-    def lock_key(self, container_name: str) -> str:
-        return f"{self.environment}/{container_name}"
-
-    def updating(self, container_name: str) -> LockOwner | None:
-        """Who is updating ``container_name`` right now (its lock's holder), if anyone."""
-        return self.journal.lock_holder(self.lock_key(container_name))
-
-    def update(self, request: UpdateRequest, options: UpdateOptions) -> UpdateOutcome:
-        """Run the whole transaction for one container; never raises for expected failures."""
-        if options.dry_run:
-            return self._would_update(request)
-        run = self._begin(request, options)
-        if isinstance(run, UpdateOutcome):
-            return run
+    def run(self, transaction: Transaction) -> UpdateOutcome:
+        """The whole transaction for one container; never raises for expected failures."""
+        request = transaction.request
+        container = request.container
+        run = _Run(
+            transaction.run_id,
+            request,
+            transaction.options,
+            transaction.keepalive,
+            transaction.pulls,
+            container.id,
+            container.image_id,
+            SharerSwaps(self.engine, self.verifier),
+        )
         try:
             return self._transact(run)
         except ColibriError as exc:  # the journal itself failed: leave the run to recovery
             log.error("update of %s stopped: %s", run.name, exc)
-            return UpdateOutcome(
-                run.name,
-                RunStatus.FAILED,
-                f"{exc}; run `colibri recover`",
-                request.current_digest,
-                request.remote_digest,
-                run.old_image_id,
-                run.new_image_id,
-                run.downtime_ms,
-                run.id,
-            )
-        finally:
-            self._release(run)
-
-    def _release(self, run: _Run) -> None:
-        self._unlock(run.key, run.owner)
-
-    def _unlock(self, key: str, owner: LockOwner) -> None:
-        try:
-            self.journal.release_lock(key, owner)
-        except ColibriError as exc:
-            log.warning("could not release the lock on %s: %s (it expires)", key, exc)
-
-    def _would_update(self, request: UpdateRequest) -> UpdateOutcome:
-        container = request.container
-        log.info("(dry run) would update %s to %s", container.name, request.remote_digest)
-        return UpdateOutcome(
-            container.name,
-            RunStatus.WOULD_UPDATE,
-            f"would pull {request.ref.by_digest(request.remote_digest)} and recreate",
-            old_digest=request.current_digest,
-            new_digest=request.remote_digest,
-            old_image_id=container.image_id,
-        )
-
-    def _begin(self, request: UpdateRequest, options: UpdateOptions) -> _Run | UpdateOutcome:
-        container = request.container
-        run_id = options.run_id or secrets.token_hex(16)
-        owner = LockOwner(run_id, socket.gethostname(), os.getpid())
-        key = self.lock_key(container.name)
-        try:
-            self.journal.acquire_lock(key, owner, LOCK_TTL_SECONDS)
-        except LockHeld as exc:
-            return self._not_started(container.name, RunStatus.SKIPPED, str(exc), options)
-        try:
-            changed = self._changed_since_check(container)
-        except ColibriError as exc:
-            changed = f"cannot inspect {container.name} again before updating it: {exc}"
-            self._unlock(key, owner)
-            return self._not_started(container.name, RunStatus.FAILED, changed, options)
-        if changed is not None:
-            self._unlock(key, owner)
-            return self._not_started(container.name, RunStatus.SKIPPED, changed, options)
-        run = NewRun(
-            environment=self.environment,
-            container_name=container.name,
-            container_id=container.id,
-            image=container.config_image,
-            trigger=options.trigger,
-            old_image_id=container.image_id,
-            old_digest=request.current_digest,
-            new_digest=request.remote_digest,
-            run_id=run_id,
-        )
-        if options.run_id:  # the caller's run row exists: fill in what the check found
-            self.journal.update_run(
-                run_id,
-                container_id=run.container_id,
-                image=run.image,
-                old_image_id=run.old_image_id,
-                old_digest=run.old_digest,
-                new_digest=run.new_digest,
-            )
-        else:
-            self.journal.start_run(run)
-        sharers = SharerSwaps(self.engine, self.verifier)
-        return _Run(run_id, request, options, owner, key, container.id, container.image_id, sharers)
-
-    def _changed_since_check(self, checked: Container) -> str | None:
-        """Why ``checked`` must not be updated after all, now that its lock is ours: the
-        container under its name is not the one (or runs another image than the one) that
-        was checked, as when another update replaced it in between."""
-        original = replaced_by(checked.name)
-        if original is not None:
-            return f"{checked.name} is a temporary copy made while updating {original}"
-        try:
-            current = self.engine.get_container(checked.name)
-        except EngineNotFound:
-            return f"{checked.name} no longer exists"
-        if (current.id, current.image_id) != (checked.id, checked.image_id):
-            return f"{checked.name} changed since it was checked (updated meanwhile?)"
-        return None
-
-    def _not_started(
-        self, name: str, status: RunStatus, reason: str, options: UpdateOptions
-    ) -> UpdateOutcome:
-        """An outcome decided before the run began (its caller's run row, if any, closed)."""
-        if options.run_id:
-            self.journal.finish_run(options.run_id, status, reason=reason)
-        return UpdateOutcome(name, status, reason, run_id=options.run_id)
+            return self._outcome(run, RunStatus.FAILED, f"{exc}; run `colibri recover`")
 
     def _transact(self, run: _Run) -> UpdateOutcome:
         try:
@@ -225,26 +153,22 @@ class Executor:
                 return early
             self._create(run)
         except ColibriError as exc:
-            return self._abort(run, exc)
+            return self._undo(run, exc, RunStatus.FAILED)
         try:
             self._switch(run)
-            self.verifier.verify(run.new_id or "", self._verify_policy(run), self._keepalive(run))
+            self.verifier.verify(run.new_id or "", self._verify_policy(run), run.keepalive)
             self._failpoint(run, Step.VERIFY)
             self._follow(run)
         except ColibriError as exc:
-            return self._rollback(run, exc)
+            self._step(run, RollbackStep(str(exc), run.old_id, run.new_id, run.was_running))
+            return self._undo(run, exc, RunStatus.ROLLED_BACK)
         return self._commit(run)
 
     def _prepare(self, run: _Run) -> UpdateOutcome | None:
         """resolve, pull, gate, snapshot: nothing visible changes yet."""
         request = run.request
         self._step(
-            run,
-            Step.RESOLVE,
-            ref=str(request.ref),
-            digest=request.remote_digest,
-            old_id=run.old_id,
-            old_image_id=run.old_image_id,
+            run, ResolveStep(str(request.ref), request.remote_digest, run.old_id, run.old_image_id)
         )
         self._failpoint(run, Step.RESOLVE)
         self._pull(run)
@@ -257,34 +181,32 @@ class Executor:
         return None
 
     def _pull(self, run: _Run) -> None:
-        ref = run.request.ref
+        """Pull the digest (once per batch, however many containers use it), then point the
+        tag at it."""
+        request = run.request
+        ref = request.ref
         tag = ref.tracked_tag or "latest"
-        run.tag_ref = f"{ref.familiar_name}:{tag}"
-        tagged = self.engine.inspect_image(run.tag_ref)
-        run.previous_tag_image = tagged.id if tagged else None
+        tag_ref = f"{ref.familiar_name}:{tag}"
+        tagged = self.engine.inspect_image(tag_ref)
+        previous = tagged.id if tagged else None
         self._step(
-            run,
-            Step.PULL,
-            repository=ref.name,
-            digest=run.request.remote_digest,
-            platform=run.request.platform,
-            tag_ref=run.tag_ref,
-            previous_tag_image=run.previous_tag_image,
+            run, PullStep(ref.name, request.remote_digest, tag_ref, request.platform, previous)
         )
-        self.engine.pull(
-            ref.name,
-            run.request.remote_digest,
-            platform=run.request.platform,
-            auth=self.registry_auth(ref),
-        )
-        pulled = self.engine.inspect_image(f"{ref.name}@{run.request.remote_digest}")
-        if pulled is None:
+        key = (ref.name, request.remote_digest, request.platform)
+        image_id = run.pulls.get(key, lambda: self._pull_image(ref, request))
+        if image_id is None:
             raise UpdateError("the pulled image cannot be found by its digest", step="pull")
-        run.new_image_id = pulled.id
-        self.journal.update_run(run.id, new_image_id=pulled.id)
-        if pulled.id != run.old_image_id:
-            self.engine.tag_image(pulled.id, ref.familiar_name, tag)
+        run.new_image_id = image_id
+        self.journal.update_run(run.id, new_image_id=image_id)
+        if image_id != run.old_image_id:
+            self.engine.tag_image(image_id, ref.familiar_name, tag)
         self._failpoint(run, Step.PULL)
+
+    def _pull_image(self, ref: ImageRef, request: UpdateRequest) -> str | None:
+        auth = self.registry_auth(ref)
+        self.engine.pull(ref.name, request.remote_digest, platform=request.platform, auth=auth)
+        pulled = self.engine.inspect_image(f"{ref.name}@{request.remote_digest}")
+        return pulled.id if pulled else None
 
     def _gate(self, run: _Run) -> GateVerdict:
         """Ask the gate about exactly the pulled digest. The gate changes no container, so
@@ -302,16 +224,15 @@ class Executor:
                 platform_digest=request.expected_digest,
             )
         )
-        self._step(
-            run,
-            Step.GATE,
-            digest=request.remote_digest,
-            image_id=run.new_image_id,
-            allowed=verdict.allowed,
-            reason=verdict.reason,
-            warnings=list(verdict.warnings),
-            details=dict(verdict.details),
+        payload = GateStep(
+            request.remote_digest,
+            run.new_image_id,
+            verdict.allowed,
+            verdict.reason,
+            tuple(verdict.warnings),
+            dict(verdict.details),
         )
+        self._step(run, payload)
         for warning in verdict.warnings:
             self.journal.log(run.id, "WARNING", warning)
         self._failpoint(run, Step.GATE)
@@ -322,17 +243,10 @@ class Executor:
         run.was_running = bool((inspect.get("State") or {}).get("Running"))
         old_image = self.engine.inspect_image_raw(run.old_image_id) or {}
         new_image = self.engine.inspect_image_raw(run.new_image_id or "") or {}
-        self._step(
-            run,
-            Step.SNAPSHOT,
-            inspect=inspect,
-            was_running=run.was_running,
-            old_image_config=old_image.get("Config") or {},
-            new_image_config=new_image.get("Config") or {},
-        )
         run.inspect = inspect
         run.old_config = old_image.get("Config") or {}
         run.new_config = new_image.get("Config") or {}
+        self._step(run, SnapshotStep(inspect, run.was_running, run.old_config, run.new_config))
         self._failpoint(run, Step.SNAPSHOT)
 
     def _create(self, run: _Run) -> None:
@@ -341,14 +255,7 @@ class Executor:
         plan = clone_config(run.inspect, run.old_config, run.new_config, image=image)
         run.temp_name = new_name(run.name, run.id)
         run.aside_name = aside_name(run.name, run.id)
-        self._step(
-            run,
-            Step.CREATE,
-            temp_name=run.temp_name,
-            aside_name=run.aside_name,
-            body=plan.body,
-            networks=dict(plan.networks),
-        )
+        self._step(run, CreateStep(run.temp_name, run.aside_name, plan.body, dict(plan.networks)))
         run.new_id = self.engine.create_container(plan.body, run.temp_name)
         for network, endpoint in plan.networks.items():
             self.engine.connect_network(network, run.new_id, endpoint)
@@ -360,56 +267,53 @@ class Executor:
         self._failpoint(run, Step.CREATE)
 
     def _switch(self, run: _Run) -> None:
-        """rename the old container aside and the new one into place (both allowed while the
-        old one runs), then stop the old one and start the new one: the only downtime."""
+        """Rename the old container aside and the new one into place (both allowed while the
+        old one runs), then stop the old one and start the new one: the only downtime. What
+        guards the stop and the start is journaled before the stop, so nothing but the two
+        calls happens between them."""
         new_id = run.new_id or ""
         run.sharers.records = namespace_sharers(
             self.engine, run.request.container, run.old_id, run.id
         )
-        self._step(run, Step.RENAME_OLD, old_id=run.old_id, new_id=new_id, name=run.aside_name)
+        self._step(run, RenameOldStep(run.old_id, new_id, run.aside_name))
         self.engine.rename_container(run.old_id, run.aside_name)
-        run.renamed_old = True
         self._failpoint(run, Step.RENAME_OLD)
-        self._step(run, Step.RENAME_NEW, old_id=run.old_id, new_id=new_id, name=run.name)
+        self._step(run, RenameNewStep(run.old_id, new_id, run.name))
         self.engine.rename_container(new_id, run.name)
-        run.renamed_new = True
         self._failpoint(run, Step.RENAME_NEW)
         self._step(
             run,
-            Step.STOP,
-            old_id=run.old_id,
-            new_id=new_id,
-            temp_name=run.temp_name,
-            aside_name=run.aside_name,
-            was_running=run.was_running,
-            dependents=[record.as_dict() for record in run.sharers.records],
+            StopStep(
+                run.old_id,
+                new_id,
+                run.temp_name,
+                run.aside_name,
+                run.was_running,
+                tuple(run.sharers.records),
+            ),
         )
+        self._step(run, StartStep(new_id))
+        timeout = _stop_timeout(run.inspect)
         run.sharers.stop_all()
         started = self.clock.monotonic()
         if run.was_running:
-            self.engine.stop_container(run.old_id, _stop_timeout(run.inspect))
+            self.engine.stop_container(run.old_id, timeout)
         self._failpoint(run, Step.STOP)
-        self._step(run, Step.START, new_id=new_id)
         if run.was_running:
             self.engine.start_container(new_id)
             run.downtime_ms = round((self.clock.monotonic() - started) * 1000)
         self._failpoint(run, Step.START)
-        self._step(run, Step.VERIFY, new_id=new_id)
+        self._step(run, VerifyStep(new_id))
 
     def _follow(self, run: _Run) -> None:
         """The dependents: namespace sharers recreated in the new namespace, declared
-        dependents restarted (ARCHITECTURE.md: handled in order, after the verification)."""
+        dependents restarted (docs/architecture.md: handled in order, after the verification)."""
         sharers = run.sharers.records
         declared = declared_dependents(self.engine, run.request.container, run.old_id)
         if not sharers and not declared:
             return
-        self._step(
-            run,
-            Step.DEPENDENTS,
-            new_id=run.new_id,
-            recreate=[record.as_dict() for record in sharers],
-            restart=[container.id for container in declared],
-        )
+        restart = tuple(container.id for container in declared)
+        self._step(run, DependentsStep(run.new_id or "", tuple(sharers), restart))
         run.sharers.recreate_all(run.new_id or "")
         self._failpoint(run, Step.DEPENDENTS)
         for problem in restart_all(self.engine, declared):
@@ -421,14 +325,8 @@ class Executor:
             return None
         return run.options.verify.with_labels(run.request.container.labels)
 
-    def _keepalive(self, run: _Run) -> Callable[[], None]:
-        def refresh() -> None:
-            self.journal.refresh_lock(run.key, run.owner, LOCK_TTL_SECONDS)
-
-        return refresh
-
     def _commit(self, run: _Run) -> UpdateOutcome:
-        self._step(run, Step.COMMIT, old_id=run.old_id, new_id=run.new_id)
+        self._step(run, CommitStep(run.old_id, run.new_id or ""))
         for old_id in [run.old_id, *run.sharers.old_ids()]:
             try:
                 self.engine.remove_container(old_id, force=True)
@@ -442,88 +340,38 @@ class Executor:
     def _remove_unused_image(self, run: _Run, image_id: str) -> None:
         self.journal.log(run.id, *remove_unused_image(self.engine, run.request.ref, image_id))
 
-    def _abort(self, run: _Run, exc: ColibriError) -> UpdateOutcome:
-        """A failure before the old container was touched: clean up, keep it running."""
-        self.journal.log(run.id, "ERROR", str(exc))
-        if run.new_id or run.temp_name:
-            self._remove_quietly(run, run.new_id or run.temp_name)
-        self._restore_tag(run)
-        return self._finish(run, RunStatus.FAILED, str(exc))
-
     def _blocked(self, run: _Run, reason: str) -> UpdateOutcome:
-        self._restore_tag(run)
-        if run.new_image_id:
+        outcome = self._undo(run, UpdateError(reason, step="gate"), RunStatus.BLOCKED)
+        if outcome.status is RunStatus.BLOCKED and run.new_image_id:
             self._remove_unused_image(run, run.new_image_id)
-        return self._finish(run, RunStatus.BLOCKED, reason)
+        return outcome
 
-    def _rollback(self, run: _Run, exc: ColibriError) -> UpdateOutcome:
-        """Undo a started switch. If the undo itself fails the run stays open for
+    def _undo(self, run: _Run, exc: ColibriError, status: RunStatus) -> UpdateOutcome:
+        """Undo what the journal says was done, by the rule recovery follows
+        (:mod:`colibri.update.undo`). ``status`` is the outcome when the undo succeeds and
+        the old container is still there; if the undo itself fails the run stays open for
         ``colibri recover`` (never reported as rolled back when it was not)."""
         reason = str(exc)
-        log.warning("update of %s failed (%s); rolling back", run.name, reason)
-        self._step(
-            run,
-            Step.ROLLBACK,
-            reason=reason,
-            old_id=run.old_id,
-            new_id=run.new_id,
-            was_running=run.was_running,
-        )
+        if status is not RunStatus.BLOCKED:
+            log.warning("update of %s failed (%s); undoing it", run.name, reason)
+            self.journal.log(run.id, "ERROR", reason)
         try:
-            self._undo_switch(run)
+            record = self.journal.get_run(run.id)
+            plan = plan_for(self.engine, record)
+            settle(self.engine, self.verifier, record, plan)
         except ColibriError as undo_error:
             message = f"{reason}; rollback failed: {undo_error}; run `colibri recover`"
             self.journal.log(run.id, "ERROR", message)
-            return UpdateOutcome(
-                run.name,
-                RunStatus.FAILED,
-                message,
-                run.request.current_digest,
-                run.request.remote_digest,
-                run.old_image_id,
-                run.new_image_id,
-                run.downtime_ms,
-                run.id,
-            )
-        self._failpoint(run, Step.ROLLBACK)
-        return self._finish(run, RunStatus.ROLLED_BACK, reason)
-
-    def _undo_switch(self, run: _Run) -> None:
-        run.sharers.undo_names()
-        if run.new_id:
-            self.engine.remove_container(run.new_id, force=True)
-        if run.renamed_old:
-            self.engine.rename_container(run.old_id, run.name)
-        self._ensure_running(run.old_id, run.was_running)
-        for record in run.sharers.records:
-            self._ensure_running(record.old_id, record.was_running)
-        self._restore_tag(run)
-
-    def _ensure_running(self, container_id: str, should_run: bool) -> None:
-        if not should_run:
-            return
-        state = self.engine.inspect_container(container_id).get("State") or {}
-        if not state.get("Running"):
-            self.engine.start_container(container_id)
-        self.verifier.verify_running(container_id)
-
-    def _restore_tag(self, run: _Run) -> None:
-        if not run.previous_tag_image or not run.tag_ref:
-            return
-        repository, _, tag = run.tag_ref.rpartition(":")
-        try:
-            self.engine.tag_image(run.previous_tag_image, repository, tag)
-        except ColibriError as exc:
-            self.journal.log(run.id, "WARNING", f"could not restore tag {run.tag_ref}: {exc}")
-
-    def _remove_quietly(self, run: _Run, container: str) -> None:
-        try:
-            self.engine.remove_container(container, force=True)
-        except ColibriError as exc:
-            self.journal.log(run.id, "WARNING", f"could not remove {container}: {exc}")
+            return self._outcome(run, RunStatus.FAILED, message)
+        if record.reached(Step.CREATE) and plan.status is not RunStatus.ROLLED_BACK:
+            status = RunStatus.FAILED  # the old container was gone (the new one, if any, kept)
+            reason = f"{reason}; {plan.reason}"
+        if status is RunStatus.ROLLED_BACK:
+            self._failpoint(run, Step.ROLLBACK)
+        return self._finish(run, status, reason)
 
     def _finish(self, run: _Run, status: RunStatus, reason: str) -> UpdateOutcome:
-        self.journal.record_step(run.id, Step.DONE, {"status": status.value})
+        self._step(run, DoneStep(status.value))
         self.journal.finish_run(
             run.id,
             status,
@@ -532,6 +380,9 @@ class Executor:
             new_image_id=run.new_image_id,
         )
         log.info("%s: %s (%s)", run.name, status.value, reason)
+        return self._outcome(run, status, reason)
+
+    def _outcome(self, run: _Run, status: RunStatus, reason: str) -> UpdateOutcome:
         request = run.request
         return UpdateOutcome(
             run.name,
@@ -545,8 +396,8 @@ class Executor:
             run.id,
         )
 
-    def _step(self, run: _Run, step: Step, **data: Any) -> None:
-        self.journal.record_step(run.id, step, data)
+    def _step(self, run: _Run, payload: StepPayload) -> None:
+        self.journal.record_step(run.id, payload.STEP, payload.as_dict())
 
     def _failpoint(self, run: _Run, step: Step) -> None:
         if run.options.failpoint == step.value:

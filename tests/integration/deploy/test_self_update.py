@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import docker
+import httpx
 import pytest
 
 from colibri.domain.self_update import HELPER_LABEL
@@ -92,8 +93,16 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 180) -> 
     pytest.fail(f"not within {timeout} s: {what}")
 
 
-def helpers(client: docker.DockerClient) -> list[object]:
-    return list(client.containers.list(all=True, filters={"label": HELPER_LABEL}))
+def helpers(client: docker.DockerClient) -> list[str]:
+    """The helpers' names (one listing: a helper removing itself meanwhile is no error)."""
+    listed = client.api.containers(all=True, filters={"label": HELPER_LABEL})
+    return [str(c["Names"][0]) for c in listed]
+
+
+def named_like(client: docker.DockerClient, name: str) -> list[str]:
+    """Every container whose name starts with ``name``: the container and any copy of it."""
+    listed = client.api.containers(all=True, filters={"name": f"^/{name}"})
+    return sorted(str(c["Names"][0]).lstrip("/") for c in listed)
 
 
 def test_colibri_replaces_itself_with_v2_and_keeps_its_data(
@@ -108,10 +117,17 @@ def test_colibri_replaces_itself_with_v2_and_keeps_its_data(
     name = old.container.name
     v2 = push("v2")
 
-    [outcome] = old.exec_json("update", name)
-    assert outcome["status"] == "skipped", outcome
-    assert "handed to helper container" in outcome["reason"], outcome
-    assert outcome["new_digest"] == v2.digest
+    # the service's path: an auto-update setting for its own container, run now
+    api = httpx.Client(base_url=old.url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    [local] = api.get("/api/environments").json()
+    setting = api.post(
+        "/api/auto-updates",
+        json={"environment_id": local["id"], "container_name": name, "schedule_type": "weekly"},
+    )
+    assert setting.status_code == 201, setting.text
+    started = api.post(f"/api/auto-updates/{setting.json()['id']}/run")
+    assert started.status_code == 202, started.text
+    handed_run = started.json()["run_id"]
 
     def runs_v2() -> bool:
         try:
@@ -132,17 +148,21 @@ def test_colibri_replaces_itself_with_v2_and_keeps_its_data(
     assert mount["Name"] == colibri_data
     assert f"COLIBRI_API_PORT={old.port}" in new.container.attrs["Config"]["Env"]
     assert new.container.labels["colibri.self-update"] == "true"
-    # the data is intact: the token made by v1 still opens the API of v2, and the history
-    # has the self-update, journaled by the helper like any update
-    assert new.get("/api/containers", token).status_code == 200
-    runs = new.get("/api/runs", token)
+    # the data is intact: the token made by v1 still opens the API of v2, the setting is
+    # there, and the history has the hand-off and the helper's update, journaled like any
+    setting_now = new.get(f"/api/auto-updates/{setting.json()['id']}", token)
+    assert setting_now.status_code == 200, setting_now.text
+    assert setting_now.json()["container_name"] == name
+    runs = new.get(f"/api/runs?container={name}", token)
     assert runs.status_code == 200, runs.text
-    [run] = [r for r in runs.json() if r["container"] == name]
+    by_id = {r["id"]: r for r in runs.json()}
+    handed = by_id.pop(handed_run)
+    assert handed["status"] == "skipped" and "handed to helper" in handed["reason"], handed
+    [run] = by_id.values()
     assert run["status"] == "updated", run
     assert run["new_digest"] == v2.digest and run["old_digest"] == v1.digest
     # no old copy: one Colibri container, no update copies, no helper
-    mine = docker_client.containers.list(all=True, filters={"label": "colibri.enable=true"})
-    assert [c.name for c in mine if str(c.name).startswith(name)] == [name]
+    assert named_like(docker_client, name) == [name]
     assert not helpers(docker_client)
 
 
@@ -165,8 +185,7 @@ def test_a_v2_that_cannot_start_leaves_v1_running(
     assert current.id == old.container.id
     assert current.attrs["Image"] == v1.image_id
     ColibriContainer(current, old.port).wait_healthy()
-    names = [str(c.name) for c in docker_client.containers.list(all=True)]
-    assert [n for n in names if n.startswith(name)] == [name]
+    assert named_like(docker_client, name) == [name]
     token = old.admin_token()
     runs = old.get("/api/runs", token).json()
     [run] = [r for r in runs if r["container"] == name]

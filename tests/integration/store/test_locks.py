@@ -165,3 +165,32 @@ def test_processes_racing_for_expired_locks_each_lock_has_one_winner(
     assert sorted(winners) == sorted(keys)
     holders = {store.journal.lock_holder(key) for key in keys}
     assert None not in holders and all(h is not None and h.run_id != "dead" for h in holders)
+
+
+A = LockOwner("run-a", "shared-name", 1, instance="a" * 32, machine="boot/pid:[1]")
+B = LockOwner("run-b", "shared-name", 1, instance="b" * 32, machine="boot/pid:[2]")
+
+
+def test_two_instances_with_one_host_name_and_pid_are_two_holders(journal: SqlJournal) -> None:
+    journal.acquire_lock(KEY, A, ttl_seconds=60)
+    with pytest.raises(LockHeld, match=r"run-a on host shared-name \(pid 1, instance aaaaaaaa\)"):
+        journal.acquire_lock(KEY, B, ttl_seconds=60)
+    journal.release_lock(KEY, LockOwner("run-a", "shared-name", 1, instance="b" * 32))
+    assert journal.lock_holder(KEY) == A  # B's process cannot release A's lock
+    with pytest.raises(LockHeld):
+        journal.refresh_lock(KEY, LockOwner("run-a", "shared-name", 1, "b" * 32), 60)
+
+
+def test_an_instance_takes_over_its_own_lock_and_a_pre_instance_row_is_read_as_before(
+    journal: SqlJournal,
+) -> None:
+    journal.acquire_lock(KEY, A, ttl_seconds=60)
+    journal.acquire_lock(KEY, LockOwner("run-a2", "other", 9, A.instance, A.machine), 60)
+    assert journal.lock_holder(KEY) == LockOwner("run-a2", "other", 9, A.instance, A.machine)
+    journal.release_lock(KEY, LockOwner("run-a2", "other", 9, A.instance, A.machine))
+    journal.acquire_lock(KEY, ME, ttl_seconds=60)  # no instance: as a row written before them
+    assert journal.lock_holder(KEY) == ME
+    with pytest.raises(LockHeld):
+        journal.acquire_lock(KEY, LockOwner("run-x", ME.hostname, ME.pid, "c" * 32), 60)
+    journal.release_lock(KEY, ME)
+    assert journal.lock_holder(KEY) is None

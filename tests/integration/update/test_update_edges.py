@@ -13,13 +13,16 @@ from typing import Any
 import docker
 import pytest
 
+from colibri.clock import SystemClock
 from colibri.domain.journal import LockOwner, RunStatus
+from colibri.domain.model import CheckResult, CheckStatus
+from colibri.domain.ports import Engine
 from colibri.domain.refs import parse_reference
 from colibri.engine import DockerEngine, connect
 from colibri.errors import EngineError
-from colibri.registry.clock import SystemClock
 from colibri.store import Store, make_store
-from colibri.update.executor import Executor, UpdateOptions, UpdateRequest
+from colibri.update.model import UpdateOptions, UpdateOutcome
+from colibri.update.pipeline import UpdatePipeline
 from tests.support.docker_env import DockerTracker
 from tests.support.registry import RegistryServer
 from tests.support.scenario import ColibriCli, Published, Publisher
@@ -43,13 +46,29 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def request_for(engine: DockerEngine, name: str, v1: Published, v2: Published) -> UpdateRequest:
-    return UpdateRequest(
-        container=engine.get_container(name),
-        ref=parse_reference(v1.ref),
-        remote_digest=v2.digest,
+def result_for(engine: DockerEngine, name: str, v1: Published, v2: Published) -> CheckResult:
+    """What a check of ``name`` finds: ``v1`` runs, its tag points at ``v2``."""
+    container = engine.get_container(name)
+    return CheckResult(
+        container.name,
+        container.config_image,
+        CheckStatus.UPDATE_AVAILABLE,
         current_digest=v1.digest,
+        remote_digest=v2.digest,
+        container_id=container.id,
+        image_id=container.image_id,
+        checked=container,
+        ref=parse_reference(v1.ref),
     )
+
+
+def update_one(pipeline: UpdatePipeline, result: CheckResult) -> UpdateOutcome:
+    [outcome] = pipeline.update([result], FAST)
+    return outcome
+
+
+def pipeline_on(engine: Engine, store: Store) -> UpdatePipeline:
+    return UpdatePipeline(engine, store.journal, SystemClock())
 
 
 class RefusingCreate:
@@ -105,8 +124,8 @@ def test_a_create_the_daemon_refuses_leaves_the_container_as_it_was(
     v1, v2 = versions
     old = docker_tracker.run(v1.ref, "nocreate", labels=OPT_IN)
     engine = connect()
-    executor = Executor(RefusingCreate(engine), store.journal, SystemClock())  # type: ignore[arg-type]
-    outcome = executor.update(request_for(engine, old.name, v1, v2), FAST)
+    pipeline = pipeline_on(RefusingCreate(engine), store)  # type: ignore[arg-type]
+    outcome = update_one(pipeline, result_for(engine, old.name, v1, v2))
     assert outcome.status is RunStatus.FAILED
     assert "refused by the test" in outcome.reason
     assert_untouched(docker_client, old, v1)
@@ -123,15 +142,16 @@ def test_a_container_locked_by_another_update_is_skipped(
     v1, v2 = versions
     old = docker_tracker.run(v1.ref, "locked", labels=OPT_IN)
     engine = connect()
-    executor = Executor(engine, store.journal, SystemClock())
+    pipeline = pipeline_on(engine, store)
     other = LockOwner("someone-else", "another-host", 4242)
-    store.journal.acquire_lock(executor.lock_key(old.name), other, 600)
-    outcome = executor.update(request_for(engine, old.name, v1, v2), FAST)
+    store.journal.acquire_lock(f"local/{old.name}", other, 600)
+    outcome = update_one(pipeline, result_for(engine, old.name, v1, v2))
     assert outcome.status is RunStatus.SKIPPED
     assert "another-host" in outcome.reason
     assert_untouched(docker_client, old, v1)
-    store.journal.release_lock(executor.lock_key(old.name), other)
-    assert executor.update(request_for(engine, old.name, v1, v2), FAST).status is RunStatus.UPDATED
+    store.journal.release_lock(f"local/{old.name}", other)
+    outcome = update_one(pipeline, result_for(engine, old.name, v1, v2))
+    assert outcome.status is RunStatus.UPDATED
 
 
 def test_a_container_replaced_between_check_and_update_is_left_alone(
@@ -140,23 +160,23 @@ def test_a_container_replaced_between_check_and_update_is_left_alone(
     store: Store,
     docker_client: docker.DockerClient,
 ) -> None:
-    """The executor holds the lock, then looks again: the container under the name is not the
+    """The pipeline holds the lock, then looks again: the container under the name is not the
     one that was checked (here: recreated by someone else), so it does nothing."""
     v1, v2 = versions
     checked = docker_tracker.run(v1.ref, "replaced", labels=OPT_IN)
     engine = connect()
-    stale = request_for(engine, checked.name, v1, v2)
+    stale = result_for(engine, checked.name, v1, v2)
     checked.remove(force=True)
     labels = {**docker_tracker.labels, **OPT_IN}
     current = docker_client.containers.run(v1.ref, name=checked.name, labels=labels, detach=True)
-    executor = Executor(engine, store.journal, SystemClock())
-    outcome = executor.update(stale, FAST)
+    pipeline = pipeline_on(engine, store)
+    outcome = update_one(pipeline, stale)
     assert outcome.status is RunStatus.SKIPPED
     assert outcome.reason == f"{checked.name} changed since it was checked (updated meanwhile?)"
     assert_untouched(docker_client, current, v1)
-    assert store.journal.lock_holder(executor.lock_key(checked.name)) is None
+    assert store.journal.lock_holder(f"local/{checked.name}") is None
     current.remove(force=True)
-    gone = executor.update(stale, FAST)
+    gone = update_one(pipeline, stale)
     assert (gone.status, gone.reason) == (RunStatus.SKIPPED, f"{checked.name} no longer exists")
 
 

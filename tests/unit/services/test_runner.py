@@ -51,17 +51,18 @@ class PullRefused(FakeEngine):
 
 
 class Blocking(FakeEngine):
-    """An engine whose listing waits until released (a run in progress)."""
+    """An engine whose first pull waits until released (an update in progress)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def list_containers(self, *, include_stopped: bool = False) -> list[Container]:
-        self.entered.set()
-        assert self.release.wait(10)
-        return super().list_containers(include_stopped=include_stopped)
+    def pull(self, repository: str, digest: str, **options: Any) -> None:
+        if not self.entered.is_set():
+            self.entered.set()
+            assert self.release.wait(10)
+        super().pull(repository, digest, **options)
 
 
 @dataclass
@@ -157,7 +158,7 @@ def test_a_queued_row_closed_meanwhile_by_recovery_is_left_alone_and_nothing_run
     assert outcome.status is RunStatus.SKIPPED and "closed before it began" in outcome.reason
     stored = w.journal.runs["r1"]
     assert (stored.status, stored.reason, stored.steps) == (RunStatus.FAILED, reason, ())
-    assert w.gates.asked == [] and w.engine.calls["list"] == 0  # not even checked
+    assert w.gates.asked == []  # no image was pulled or evaluated
     assert w.journal.locks == {}
 
 
@@ -188,13 +189,14 @@ def test_a_lock_held_by_another_process_makes_the_run_skipped() -> None:
     outcome = w.runner.run(w.setting(), trigger="api")
     assert outcome.status is RunStatus.SKIPPED and "held" in outcome.reason
     assert [r.status for r in w.journal.runs.values()] == [RunStatus.SKIPPED]
-    assert w.gates.asked == []  # nothing was attempted
+    assert w.gates.asked == [] and w.engine.calls["pull"] == 0  # nothing was attempted
 
 
 def test_a_second_run_of_the_same_container_in_this_process_is_skipped() -> None:
     engine = Blocking()
     w = world(engine)
-    w.container()
+    w.container(remote=NEW)
+    engine.publish(f"{REG}/web", local_image("web-new", f"{REG}/web@{NEW}"))
     setting = w.setting()
     first: list[RunStatus] = []
     thread = threading.Thread(
@@ -206,7 +208,7 @@ def test_a_second_run_of_the_same_container_in_this_process_is_skipped() -> None
     engine.release.set()
     thread.join(10)
     assert second.status is RunStatus.SKIPPED and "in this process" in second.reason
-    assert first == [RunStatus.UP_TO_DATE]
+    assert first == [RunStatus.UPDATED]
 
 
 def test_an_unreachable_daemon_fails_the_run_and_notifies() -> None:
@@ -226,11 +228,25 @@ def test_no_notification_when_the_setting_says_so() -> None:
 
 
 def test_an_update_goes_to_the_executor_with_the_settings_gate() -> None:
+    w = world()
+    w.container(remote=NEW)
+    w.engine.publish(f"{REG}/web", local_image("web-new", f"{REG}/web@{NEW}"))
+    outcome = w.runner.run(w.setting(criteria=Level.HIGH), trigger="api")
+    assert outcome.status is RunStatus.UPDATED, outcome.reason
+    assert [o.level for o in w.gates.asked] == [Level.HIGH]
+    run = w.journal.runs[outcome.run_id or ""]
+    assert (run.trigger, run.new_digest, run.status) == ("api", NEW, RunStatus.UPDATED)
+    assert w.engine.get_container("web").image_id == digest_of("image:web-new")
+    status = w.statuses.get(1, "web")
+    assert status is not None and status.current_digest == NEW
+
+
+def test_a_failed_pull_fails_the_run_and_notifies() -> None:
     w = world(PullRefused())
     w.container(remote=NEW)
     outcome = w.runner.run(w.setting(criteria=Level.HIGH), trigger="api")
     assert outcome.status is RunStatus.FAILED and "refused" in outcome.reason
-    assert [o.level for o in w.gates.asked] == [Level.HIGH]
+    assert w.gates.asked == []  # nothing was pulled, so no gate was needed
     run = w.journal.runs[outcome.run_id or ""]
     assert (run.trigger, run.new_digest, run.status) == ("api", NEW, RunStatus.FAILED)
     assert Step.PULL in [step.step for step in run.steps]

@@ -60,7 +60,7 @@ def colibri(
         remote_digest=NEW,
         container_id=own.id,
     )
-    return SelfUpdater(engine, own.id), own, result
+    return SelfUpdater(own.id), own, result
 
 
 def hand_off(engine: HelperEngine, label: str | None, *, dry_run: bool = False) -> Any:
@@ -69,7 +69,7 @@ def hand_off(engine: HelperEngine, label: str | None, *, dry_run: bool = False) 
         labels["colibri.self-update"] = label
     updater, own, result = colibri(engine, labels)
     ref = parse_reference(result.image)
-    return updater.hand_off(result, own, ref, UpdateOptions(dry_run=dry_run))
+    return updater.hand_off(engine, result, own, ref, UpdateOptions(dry_run=dry_run))
 
 
 def test_only_its_own_container_is_its_business() -> None:

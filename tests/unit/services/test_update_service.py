@@ -5,12 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 
 from colibri.domain.journal import LockOwner, RunStatus
-from colibri.domain.model import DOCKER_MANIFEST, Container, LocalImage, RemoteManifest
+from colibri.domain.model import (
+    DOCKER_MANIFEST,
+    CheckResult,
+    CheckStatus,
+    Container,
+    LocalImage,
+    RemoteManifest,
+)
 from colibri.domain.refs import parse_reference
 from colibri.errors import EngineError
 from colibri.services.check import CheckRequest, CheckService
 from colibri.services.update import UpdateService
-from colibri.update.executor import Executor, UpdateOptions, UpdateRequest
+from colibri.update.model import UpdateOptions
+from colibri.update.pipeline import UpdatePipeline
 from colibri.update.recovery import Recoverer
 from colibri.update.verify import Verifier
 from tests.fakes import FakeClock, FakeEngine, FakeRegistry, digest_of, local_image
@@ -25,7 +33,7 @@ def service(engine: FakeEngine, journal: FakeJournal) -> UpdateService:
     registry.set_tag(f"{REG}/db:1", RemoteManifest(digest_of("old"), DOCKER_MANIFEST))
     recoverer = Recoverer(engine, journal, Verifier(engine, clock), environment="local")
     return UpdateService(
-        CheckService(engine, registry), Executor(engine, journal, clock), recoverer
+        CheckService(engine, registry), UpdatePipeline(engine, journal, clock), recoverer
     )
 
 
@@ -106,12 +114,20 @@ def test_a_container_swapped_and_released_after_the_check_is_skipped_as_changed(
     assert journal.runs == {} and journal.locks == {}
 
 
-def test_the_executor_refuses_a_set_aside_copy_even_when_asked_for_it_directly() -> None:
+def test_the_pipeline_refuses_a_set_aside_copy_even_when_asked_for_it_directly() -> None:
     engine, journal = FakeEngine(), FakeJournal(FakeClock(T0))
     image = local_image("db", f"{REG}/db@{digest_of('older')}")
     aside = engine.add("db-colibri-old-aaaaaaaa", f"{REG}/db:1", image)
-    request = UpdateRequest(aside, parse_reference(f"{REG}/db:1"), digest_of("old"))
-    outcome = service(engine, journal).executor.update(request, UpdateOptions())
+    result = CheckResult(
+        aside.name,
+        aside.config_image,
+        CheckStatus.UPDATE_AVAILABLE,
+        remote_digest=digest_of("old"),
+        container_id=aside.id,
+        checked=aside,
+        ref=parse_reference(f"{REG}/db:1"),
+    )
+    [outcome] = service(engine, journal).pipeline.update([result], UpdateOptions())
     assert outcome.status is RunStatus.SKIPPED
     assert outcome.reason == ("db-colibri-old-aaaaaaaa is a temporary copy made while updating db")
     assert journal.runs == {} and journal.locks == {}
