@@ -127,10 +127,12 @@ def _session_cleanup(request: pytest.FixtureRequest, session_prefix: str) -> Ite
     except docker.errors.DockerException:
         return
     DockerTracker(client, session_prefix).cleanup()
-    for image in client.images.list(all=True):
-        names = [*(image.tags or []), *(image.attrs.get("RepoDigests") or [])]
+    # The raw listing: the SDK's would inspect each image, and another process on the daemon
+    # may remove one in between.
+    for summary in client.api.images(all=True):
+        names = [*(summary.get("RepoTags") or []), *(summary.get("RepoDigests") or [])]
         if names and all(session_prefix in name for name in names):
-            _quietly(client.images.remove, image=image.id, force=True)
+            _quietly(client.images.remove, image=summary["Id"], force=True)
     for image in client.images.list(filters={"label": f"{SESSION_LABEL}={session_prefix}"}):
         _quietly(client.images.remove, image=image.id, force=True)
     client.close()
