@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, literal, select, update
+from sqlalchemy import and_, case, delete, exists, literal, select, update
 
 from colibri.domain.journal import RunStatus
 from colibri.domain.service_plan import ContainerPlan, LabelSlot, Mode, ScheduleSource
 from colibri.store.db import reading, rowcount, writing
 from colibri.store.errors import translate
 from colibri.store.repository import Repository, dialect_insert, from_row, page
+from colibri.store.tables import AutoUpdateSettingRow
 from colibri.store.tables import LabelSlotRow as Row
 from colibri.store.types import UtcDateTime
 
@@ -82,11 +83,20 @@ class SqlLabelSlots(Repository):
             return [_slot(row) for row in s.scalars(query)]
 
     def due(self, now: datetime, limit: int) -> list[LabelSlot]:
-        """Label-driven slots whose time has come, oldest first, at most ``limit``."""
+        """Label-driven slots whose time has come, oldest first, at most ``limit``; never one
+        of a container that has a setting (made since the last sync: the setting decides)."""
         page("list due label slots", limit, 0)
+        has_setting = exists().where(
+            AutoUpdateSettingRow.environment_id == Row.environment_id,
+            AutoUpdateSettingRow.container_name == Row.container_name,
+        )
         query = (
             select(Row)
-            .where(Row.next_run_at <= now, Row.source != ScheduleSource.SETTING.value)
+            .where(
+                Row.next_run_at <= now,
+                Row.source != ScheduleSource.SETTING.value,
+                ~has_setting,
+            )
             .order_by(Row.next_run_at, Row.environment_id, Row.container_name)
             .limit(limit)
         )

@@ -52,3 +52,11 @@ def test_a_due_slot_is_claimed_once_and_a_setting_slot_never_listed(clocked_stor
     slots.record_result(1, "web", RunStatus.UPDATED, next_run_at=START)
     again = slots.get(1, "web")
     assert again is not None and again.next_run_at == SOON + timedelta(hours=1)
+
+
+def test_a_setting_made_since_the_last_sync_takes_over_at_once(clocked_store: Store) -> None:
+    from colibri.domain.settings import NewAutoUpdate
+
+    clocked_store.label_slots.sync(1, {"web": (EVERY_MINUTE, START)})
+    clocked_store.auto_updates.create(NewAutoUpdate(1, "web"))
+    assert clocked_store.label_slots.due(START, 10) == []
