@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query, status
 from colibri.api.audit import audited
 from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
-from colibri.api.responses import NOT_FOUND, answers
+from colibri.api.responses import NOT_FOUND, UNREADABLE, answers
 from colibri.api.schemas.bad_digests import BadDigestPublic, BadDigestRecords, Cleared
 from colibri.api.schemas.common import MAX_ID, ContainerName, EnvironmentName
 from colibri.api.schemas.containers import (
@@ -154,7 +154,7 @@ def clear_bad_digests(
     "/api/containers/{environment}/{name}/update",
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[require(Permission.UPDATES_RUN)],
-    responses=answers(NOT_FOUND),
+    responses=answers(NOT_FOUND, UNREADABLE),
 )
 def update_container(
     services: ServicesDep,
@@ -174,7 +174,7 @@ def update_container(
     "/api/updates",
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[require(Permission.UPDATES_RUN)],
-    responses=answers(NOT_FOUND),
+    responses=answers(NOT_FOUND, UNREADABLE),
 )
 def update_containers(services: ServicesDep, body: UpdatesRequest) -> BatchStarted:
     """Update a selection now, one batch per environment through the update pipeline; with
