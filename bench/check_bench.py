@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -57,7 +59,46 @@ def _startup() -> dict[str, float]:
     colibri, _ = median_of(RUNS, lambda: timed_command([python(), "-c", STARTUP_COLIBRI])[0])
     floor, _ = median_of(RUNS, lambda: timed_command([python(), "-c", "import httpx"])[0])
     print(f"startup (python + imports): colibri {colibri:.3f} s, floor script {floor:.3f} s")
-    return {"colibri_s": round(colibri, 3), "floor_s": round(floor, 3)}
+    costs = _import_costs()
+    print("largest imports of `colibri check` (python -X importtime, cumulative):")
+    for name, seconds in costs:
+        print(f"  {seconds * 1000:7.1f} ms  {name}")
+    return {
+        "colibri_s": round(colibri, 3),
+        "floor_s": round(floor, 3),
+        "import_costs_ms": {name: round(seconds * 1000, 1) for name, seconds in costs},
+    }
+
+
+def _import_costs(top: int = 12) -> list[tuple[str, float]]:
+    """The costliest top-level imports of ``colibri check``'s start, by cumulative time (the
+    median of three ``-X importtime`` runs)."""
+    runs: list[dict[str, float]] = []
+    for _ in range(3):
+        done = subprocess.run(
+            [python(), "-X", "importtime", "-c", STARTUP_COLIBRI],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(_top_level_costs(done.stderr))
+    names = set().union(*runs)
+    medians = {name: statistics.median(run.get(name, 0.0) for run in runs) for name in names}
+    return sorted(medians.items(), key=lambda item: -item[1])[:top]
+
+
+def _top_level_costs(report: str) -> dict[str, float]:
+    """``import time: self | cumulative | name`` lines of imports made directly by the
+    command (two spaces of nesting at most), cumulative seconds by name."""
+    costs: dict[str, float] = {}
+    for line in report.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.removeprefix("import time:").split("|", 2)
+        if not cumulative.strip().isdigit() or len(name) - len(name.lstrip()) > 3:
+            continue
+        costs[name.strip()] = int(cumulative) / 1e6
+    return costs
 
 
 def run_size(containers: int, images: int) -> dict[str, Any]:

@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     """COLIBRI_SIGNATURE_REPOSITORY: where ``.sig`` signatures are stored when not next to the
     image (cosign's COSIGN_REPOSITORY), e.g. ``registry.lan/signatures``."""
 
+    # -- the operator's controls (see colibri.domain.controls) ---------------------------------
+    window: str | None = None
+    """COLIBRI_WINDOW: when updates may start, as ``Sat,Sun 02:00-05:00 Europe/Paris``
+    (several joined with ``;``); default: any time. Per container: ``colibri.window``."""
+    min_age: str | None = None
+    """COLIBRI_MIN_AGE: how old a new image must be before it is installed, as ``3d``;
+    default: no minimum. Per container: ``colibri.min-age``."""
+
     # -- colibri serve: the API, the admin token, the scheduler ---------------------------------
     api_host: str = Field("127.0.0.1", min_length=1, max_length=255)
     """COLIBRI_API_HOST: the address the API listens on (default 127.0.0.1: this machine
@@ -323,6 +331,31 @@ class Settings(BaseSettings):
         from colibri.domain.criteria import OnFailure
 
         return OnFailure(self.scan_failure)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        from colibri.domain.windows import parse_windows
+
+        try:
+            return str(parse_windows(value))
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+
+    @field_validator("min_age")
+    @classmethod
+    def _min_age(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        from colibri.domain.image_age import parse_min_age
+
+        try:
+            parse_min_age(value)
+        except Invalid as exc:
+            raise ValueError(exc.reason) from None
+        return value.strip()
 
     @field_validator("signature_repository")
     @classmethod

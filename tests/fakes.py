@@ -21,6 +21,7 @@ from colibri.domain.model import (
     RemoteManifest,
 )
 from colibri.domain.refs import ImageRef
+from colibri.domain.skips import NewSkip, Skip
 from colibri.errors import (
     EngineConflict,
     EngineNotFound,
@@ -404,3 +405,44 @@ class FakeClock:
         self.slept.append(seconds)
         self.mono += seconds
         self.current += timedelta(seconds=seconds)
+
+
+class MemorySkips:
+    """``colibri.domain.ports.Skips`` in memory."""
+
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self.clock = clock or FakeClock()
+        self.rows: list[Skip] = []
+
+    def add(self, new: NewSkip) -> Skip:
+        skip = Skip(
+            len(self.rows) + 1,
+            new.environment,
+            new.container_name,
+            new.version,
+            new.until,
+            new.reason,
+            self.clock.now(),
+        )
+        self.rows.append(skip)
+        return skip
+
+    def list_skips(
+        self, environment: str | None = None, container_name: str | None = None
+    ) -> list[Skip]:
+        return [
+            skip
+            for skip in self.rows
+            if environment in (None, skip.environment)
+            and container_name in (None, skip.container_name)
+        ]
+
+    def clear(self, environment: str, container_name: str) -> int:
+        gone = self.list_skips(environment, container_name)
+        self.rows = [skip for skip in self.rows if skip not in gone]
+        return len(gone)
+
+    def delete(self, skip_id: int) -> bool:
+        before = len(self.rows)
+        self.rows = [skip for skip in self.rows if skip.id != skip_id]
+        return len(self.rows) < before

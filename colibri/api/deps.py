@@ -31,6 +31,7 @@ from colibri.api.ports import (
     PlanApi,
     RunApi,
     ScheduleApi,
+    SkipApi,
     TargetApi,
     TokenApi,
 )
@@ -61,6 +62,7 @@ class ApiServices:
     targets: TargetApi
     metrics: MetricsApi
     health: HealthApi
+    skips: SkipApi
     audit: AuditApi
     bad_digests: BadDigestApi
     plans: PlanApi

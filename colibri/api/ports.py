@@ -7,7 +7,7 @@ store's: an unknown id gives ``None`` (``get``/``update``/``start_now``) or ``Fa
 field; a clash with stored rows raises a ``StoreError`` with ``kind == "conflict"`` and a
 ``field`` attribute. ``colibri.services`` implements them (``EnvironmentService``,
 ``ScheduleService``, ``RunService``, ``ContainerService``, ``TokenService``,
-``TargetService``, ``MetricsService``, ``HealthService``).
+``TargetService``, ``MetricsService``, ``HealthService``, ``SkipService``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
     from colibri.domain.service_plan import LabelSlot
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
+    from colibri.domain.skips import Skip
     from colibri.domain.tokens import ApiToken
     from colibri.services.containers import CheckSummary
     from colibri.services.runs import Pause
+    from colibri.services.skips import SkipRequest
     from colibri.services.targets import DeliveryReport
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "PlanApi",
     "RunApi",
     "ScheduleApi",
+    "SkipApi",
     "TargetApi",
     "TokenApi",
 ]
@@ -144,6 +147,22 @@ class ContainerApi(Protocol):
         record their statuses; ``None`` for an unknown environment. An environment whose
         daemon cannot be asked is reported in the summary, not raised."""
         ...
+
+
+class SkipApi(Protocol):
+    """Skips and snoozes (``SkipService``)."""
+
+    def skip(self, request: SkipRequest, offered: str | None = None) -> Skip:
+        """Record it; ``Invalid`` naming the field that is wrong."""
+        ...
+
+    def unskip(self, environment: str, container_name: str) -> int: ...
+
+    def delete(self, skip_id: int) -> bool: ...
+
+    def list_skips(
+        self, environment: str | None = None, container_name: str | None = None
+    ) -> list[Skip]: ...
 
 
 class TokenApi(Protocol):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from colibri.services.scan import ScanService
     from colibri.services.schedules import ScheduleService
     from colibri.services.self_update import SelfUpdater
+    from colibri.services.skips import SkipService
     from colibri.services.targets import TargetService
     from colibri.services.tokens import TokenService
     from colibri.services.update import UpdateService
@@ -190,6 +191,16 @@ def token_service(settings: Settings) -> Iterator[TokenService]:
 
     with open_store(settings) as store:
         yield TokenService(store.tokens, SystemClock())
+
+
+@contextmanager
+def skip_service(settings: Settings) -> Iterator[SkipService]:
+    """Skips and snoozes in the configured database (``colibri skip``)."""
+    from colibri.registry.clock import SystemClock
+    from colibri.services.skips import SkipService
+
+    with open_store(settings) as store:
+        yield SkipService(store.skips, SystemClock())
 
 
 def self_updater(settings: Settings) -> SelfUpdater | None:

@@ -11,8 +11,10 @@ from colibri.domain.refs import ImageRef
 from colibri.services.check import CheckService
 
 if TYPE_CHECKING:
+    from colibri.domain.ports import Engine, Registry
     from colibri.registry.client import RegistryClient
     from colibri.registry.credentials import DockerConfigCredentials
+    from colibri.services.controls import Controls
     from colibri.store.factory import Store
 
 
@@ -26,7 +28,37 @@ def check_service(settings: Settings, stack: ExitStack) -> CheckService:
     )
     stack.callback(engine.close)
     registry = registry_client(settings, stack)
-    return CheckService(engine, registry, concurrency=settings.engine_concurrency)
+    return CheckService(
+        engine,
+        registry,
+        concurrency=settings.engine_concurrency,
+        controls=controls(settings, stack, engine, registry),
+    )
+
+
+def controls(settings: Settings, stack: ExitStack, engine: Engine, registry: Registry) -> Controls:
+    """The operator's controls for a one-shot command; the store opens only if needed."""
+    from colibri.registry.clock import SystemClock
+    from colibri.services.controls import ControlDefaults, Controls, ControlStores, control_stores
+
+    def stores() -> ControlStores:
+        store = stack.enter_context(open_store(settings))
+        return control_stores(
+            store.skips,
+            store.seen_images,
+            store.environments,
+            store.auto_updates,
+            settings.environment,
+        )
+
+    return Controls(
+        engine,
+        registry,
+        SystemClock(),
+        stores,
+        environment=settings.environment,
+        defaults=ControlDefaults(settings.window, settings.min_age),
+    )
 
 
 def registry_client(settings: Settings, stack: ExitStack) -> RegistryClient:

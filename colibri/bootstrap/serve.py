@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from colibri.scheduler import Scheduler
     from colibri.services.bad_digests import BadDigestService
     from colibri.services.containers import ContainerService
+    from colibri.services.controls import ControlsFactory
     from colibri.services.environments import EnvironmentService
     from colibri.services.metrics import MetricsService
     from colibri.services.notifications import NotificationService
@@ -142,10 +143,20 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     metrics = _metrics(registry, store, clock)
     notifications = _notifications(settings, store, clock)
     bad_digests = BadDigestService(store.bad_digests, store.journal, clock)
-    runner = _runner(settings, store, registry, engines, notifications, metrics, clock, bad_digests)
+    controls = _controls(settings, store, registry, clock)
+    runner = _runner(
+        settings, store, registry, engines, notifications, metrics, clock, controls, bad_digests
+    )
     statuses = store.container_statuses
     containers = ContainerService(
-        store.environments, statuses, engines, registry, notifications, metrics, clock
+        store.environments,
+        statuses,
+        engines,
+        registry,
+        notifications,
+        metrics,
+        clock,
+        controls=controls,
     )
     runs = RunService(
         store.journal,
@@ -281,6 +292,19 @@ def _validate_url(url: str) -> str:
     return validate_url(url)
 
 
+def _controls(
+    settings: Settings, store: Store, registry: _LazyRegistry, clock: Clock
+) -> ControlsFactory:
+    from colibri.services.controls import ControlDefaults, ControlsFactory, ControlStoreSet
+
+    return ControlsFactory(
+        registry,
+        clock,
+        ControlStoreSet(store.skips, store.seen_images, store.environments, store.auto_updates),
+        ControlDefaults(settings.window, settings.min_age),
+    )
+
+
 def _runner(
     settings: Settings,
     store: Store,
@@ -289,6 +313,7 @@ def _runner(
     notifications: NotificationService,
     metrics: MetricsService,
     clock: Clock,
+    controls: ControlsFactory,
     bad_digests: BadDigestService,
 ) -> SettingRunner:
     from colibri.bootstrap.cli import self_updater
@@ -301,6 +326,7 @@ def _runner(
         options=update_options(settings, dry_run=False, cleanup=settings.cleanup),
         prober=_LazyProber(),
         registry_auth=registry_auth_for(settings),
+        controls=controls,
         self_updater=self_updater(settings),
     )
     stores = RunnerStores(
@@ -429,6 +455,7 @@ def _api_services(parts: _ServeParts) -> ApiServices:
     from colibri.services.audit import AuditService
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
+    from colibri.services.skips import SkipService
     from colibri.services.targets import TargetService
 
     store, clock = parts.store, parts.clock
@@ -441,6 +468,7 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         targets=TargetService(store.notification_targets, _LazyNotifier(), _validate_url, clock),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+        skips=SkipService(store.skips, clock),
         audit=AuditService(store.audit),
         bad_digests=parts.bad_digests,
         plans=store.label_slots,

@@ -16,6 +16,7 @@ from colibri.cli import check as check_command
 from colibri.cli import history as history_command
 from colibri.cli import scan as scan_command
 from colibri.cli import serve as serve_command
+from colibri.cli import skip as skip_command
 from colibri.cli import token as token_command
 from colibri.cli import update as update_command
 from colibri.cli.common import EXIT_CODES_HELP
@@ -39,6 +40,9 @@ app.command("recover")(history_command.recover)
 app.command("history")(history_command.history)
 app.command("scan", epilog=scan_command.SCAN_EXIT_CODES_HELP)(scan_command.scan)
 app.command("serve")(serve_command.serve)
+app.command("skip")(skip_command.skip)
+app.command("unskip")(skip_command.unskip)
+app.command("skips")(skip_command.list_skips)
 app.add_typer(token_command.app, name="token")
 app.add_typer(admin_commands.schedule_app, name="schedule")
 app.add_typer(admin_commands.env_app, name="env")

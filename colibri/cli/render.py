@@ -82,15 +82,17 @@ def _print(*renderables: object) -> None:
 
 
 def print_check_table(results: Sequence[CheckResult]) -> None:
-    table = _table("Container", "Image", "Status", "Running", "Registry", "Reason")
+    table = _table("Container", "Image", "Status", "Running", "Registry", "Changes", "Reason")
     for r in results:
-        reason = "; ".join([r.reason, *r.warnings])
+        reason = "; ".join([r.reason, *r.warnings, *_window_note(r)])
+        changes = r.notes.changes.summary() if r.notes and r.notes.changes else ""
         table.add_row(
             _text(r.container),
             _text(r.image),
             _status(r.status.value),
             _text(short_digest(r.current_digest)),
             _text(short_digest(r.expected_digest or r.remote_digest)),
+            _text(changes),
             _text(reason),
         )
     if not results:
@@ -101,6 +103,13 @@ def print_check_table(results: Sequence[CheckResult]) -> None:
     else:
         _print(table)
     _print(_summary([r.status.value for r in results], "checked"))
+
+
+def _window_note(result: CheckResult) -> list[str]:
+    notes = result.notes
+    if notes is None or notes.window is None or notes.window_open or not notes.next_opening:
+        return []
+    return [f"window {notes.window} opens {notes.next_opening:%Y-%m-%d %H:%M} UTC"]
 
 
 def print_update_table(outcomes: Sequence[UpdateOutcome]) -> None:

@@ -23,7 +23,7 @@ __all__ = ["FAILPOINTS_HELP", "update"]
 
 FAILPOINTS_HELP = (
     "Failpoints (tests): COLIBRI_FAILPOINT=<step> kills the process right after that step: "
-    + ", ".join(s.value for s in Step if s not in {Step.RECOVER, Step.DONE})
+    + ", ".join(s.value for s in Step if s not in {Step.RECOVER, Step.DONE, Step.HOOK})
     + "."
 )
 _FAILED = {RunStatus.FAILED, RunStatus.ROLLED_BACK, RunStatus.BLOCKED}

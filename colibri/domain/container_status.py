@@ -7,8 +7,10 @@ because an update recreates the container under the same name with a new ID.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from colibri.domain.invalid import check_aware, parse_choice
 from colibri.domain.model import CheckResult, CheckStatus
@@ -19,7 +21,9 @@ __all__ = ["ContainerStatus"]
 
 @dataclass(frozen=True, slots=True)
 class ContainerStatus:
-    """What the last check of one container found, and when (``checked_at``, aware)."""
+    """What the last check of one container found, and when (``checked_at``, aware);
+    ``controls`` is what the operator's controls said (``ControlNotes.as_dict``: update kind,
+    what changed, eligible at, skipped until, window), empty when they said nothing."""
 
     environment_id: int
     container_name: str
@@ -30,6 +34,7 @@ class ContainerStatus:
     current_digest: str | None = None
     remote_digest: str | None = None
     reason: str = ""
+    controls: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "container_name", check_container_name(self.container_name))
@@ -51,4 +56,5 @@ class ContainerStatus:
             current_digest=result.current_digest,
             remote_digest=result.remote_digest,
             reason=result.reason,
+            controls=result.notes.as_dict() if result.notes else {},
         )

@@ -15,14 +15,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from colibri.domain.changes import Changes
+from colibri.domain.health import VerifyPolicy
 from colibri.domain.image_age import parse_min_age
 from colibri.domain.invalid import Invalid
-from colibri.domain.windows import WindowSet, parse_windows
+from colibri.domain.windows import WindowSet, decide, parse_windows
 from colibri.errors import ConfigError
 
-__all__ = ["MIN_AGE_LABEL", "WINDOW_LABEL", "Controls", "effective_min_age", "effective_window"]
+__all__ = [
+    "MIN_AGE_LABEL",
+    "WINDOW_LABEL",
+    "ControlNotes",
+    "effective_min_age",
+    "effective_window",
+    "expected_length",
+    "not_yet_reason",
+    "update_hold",
+]
 
 WINDOW_LABEL = "colibri.window"
 MIN_AGE_LABEL = "colibri.min-age"
@@ -30,11 +41,64 @@ _OFF = frozenset({"off", "none", "always"})
 
 
 @dataclass(frozen=True, slots=True)
-class Controls:
-    """The window and minimum age one container's update is held to."""
+class ControlNotes:
+    """What the controls say about one container's candidate, as ``check`` shows it:
 
-    window: WindowSet | None = None
-    min_age: timedelta | None = None
+    ``changes`` (versions, age, links, update kind); ``eligible_at`` when the candidate is
+    not old enough yet; ``skipped_until`` when a skip holds it back (``skip_id``; no end for
+    a version skipped for good); ``window`` the maintenance window in force, whether it is
+    open at the check and when it opens next."""
+
+    changes: Changes | None = None
+    eligible_at: datetime | None = None
+    skip_id: int | None = None
+    skipped_until: datetime | None = None
+    window: str | None = None
+    window_open: bool | None = None
+    next_opening: datetime | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        changes = self.changes.as_dict() if self.changes else None
+        return {
+            "update_kind": changes["kind"] if changes else None,
+            "changes": changes,
+            "eligible_at": _iso(self.eligible_at),
+            "skip_id": self.skip_id,
+            "skipped_until": _iso(self.skipped_until),
+            "window": self.window,
+            "window_open": self.window_open,
+            "next_window_opening": _iso(self.next_opening),
+        }
+
+
+def not_yet_reason(notes: ControlNotes | None, now: datetime) -> str | None:
+    """Why a candidate the check offered must not be installed at ``now`` (too young), or
+    ``None``. Windows are decided by the update itself, knowing how long it takes."""
+    if notes is None or notes.eligible_at is None or now >= notes.eligible_at:
+        return None
+    return f"not old enough: eligible at {notes.eligible_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def update_hold(notes: ControlNotes | None, now: datetime, expected: timedelta) -> str | None:
+    """Why an offered update must not start at ``now``, or ``None``: the candidate is too
+    young, or the window in force is closed, or would close before an update expected to take
+    ``expected`` has finished (:func:`colibri.domain.windows.decide`)."""
+    young = not_yet_reason(notes, now)
+    if young is not None or notes is None or notes.window is None:
+        return young
+    decision = decide(parse_windows(notes.window), now, expected)
+    return None if decision.allowed else decision.reason
+
+
+def expected_length(policy: VerifyPolicy, labels: Mapping[str, str]) -> timedelta:
+    """How long an update of a container with ``labels`` is expected to take, for windows:
+    its verification timeout (the longest verification waits), as its labels set it."""
+    verify = policy.with_labels(labels)
+    return timedelta(seconds=max(verify.health_timeout, verify.stability_window))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def effective_window(

@@ -1,4 +1,4 @@
-"""Is the image a container runs still what its tag points at? (registry-spec §1, §4)
+"""Is the image a container runs still what its tag points at? (docs/registry.md §1, §4)
 
 Pure decisions only; the check service fetches what these functions ask for:
 

@@ -17,7 +17,7 @@ class GateRequest:
 
     ``digest`` is what was pulled (an index digest for a multi-arch tag);
     ``platform_digest`` the platform manifest inside it that runs, when known: a signature
-    on it is accepted when the index itself is unsigned (registry-spec G5).
+    on it is accepted when the index itself is unsigned (docs/registry.md G5).
     """
 
     ref: ImageRef

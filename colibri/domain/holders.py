@@ -19,9 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from colibri.domain.journal import LockOwner
+from colibri.domain.journal import LOCK_TTL_SECONDS, LockOwner
 
-__all__ = ["ProcessIdentity", "holder_alive"]
+__all__ = ["HEARTBEAT_SECONDS", "ProcessIdentity", "holder_alive"]
+
+#: How often a live holder extends its lease (a fifth of ``LOCK_TTL_SECONDS``): a lock whose
+#: lease ran out belongs to a holder that stopped beating.
+HEARTBEAT_SECONDS = LOCK_TTL_SECONDS / 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,7 +153,12 @@ def hook_action(phase: HookPhase, result: HookResult) -> tuple[HookAction, str]:
     """What ``result`` of a hook of ``phase`` decides, and the reason to record."""
     if result.exit_code == 0 and not result.timed_out:
         return HookAction.CONTINUE, ""
-    what = "did not finish in time" if result.timed_out else f"exited with {result.exit_code}"
+    if result.timed_out:
+        what = "did not finish in time"
+    elif result.exit_code is None:
+        what = "could not be run"
+    else:
+        what = f"exited with {result.exit_code}"
     before = phase in (HookPhase.PRE_CHECK, HookPhase.PRE_UPDATE)
     if before and result.exit_code == EXIT_SKIP and not result.timed_out:
         return HookAction.SKIP, f"{phase.value} hook exited with 75: skip this update"

@@ -9,8 +9,10 @@ caller the first time it is offered). Both are compared in UTC.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -20,9 +22,12 @@ __all__ = [
     "MEANINGFUL_SINCE",
     "AgeBasis",
     "AgeDecision",
+    "SeenImage",
+    "config_digest",
     "decide_age",
     "parse_created",
     "parse_min_age",
+    "read_config",
 ]
 
 #: The earliest ``created`` time taken at its word (OCI images did not exist before it).
@@ -59,6 +64,21 @@ class AgeDecision:
         when = self.eligible_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         since = "its build" if self.basis is AgeBasis.CREATED else "first seen"
         return f"eligible at {when} (minimum age; {_short(self.age)} old since {since})"
+
+
+@dataclass(frozen=True, slots=True)
+class SeenImage:
+    """A candidate image as Colibri first saw it: its digest (the manifest that would run),
+    when, and what its configuration says (``created``, the ``org.opencontainers.*`` labels)."""
+
+    digest: str
+    first_seen_at: datetime
+    created: datetime | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_aware(self.first_seen_at, "first_seen_at")
+        check_aware(self.created, "created")
 
 
 def parse_min_age(text: str, field: str = "min_age") -> timedelta | None:
@@ -122,3 +142,38 @@ def _short(span: timedelta) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+#: Labels kept from a candidate's configuration: the OCI annotations "what changed" reads.
+KEPT_LABEL_PREFIX = "org.opencontainers.image."
+
+
+def config_digest(manifest: bytes) -> str | None:
+    """The configuration blob's digest named by an image manifest, ``None`` when it names
+    none (an index, or not a manifest)."""
+    try:
+        document = json.loads(manifest)
+    except ValueError:
+        return None
+    config = document.get("config") if isinstance(document, dict) else None
+    digest = config.get("digest") if isinstance(config, dict) else None
+    return digest if isinstance(digest, str) else None
+
+
+def read_config(blob: bytes) -> tuple[datetime | None, dict[str, str]]:
+    """``created`` and the OCI labels (``org.opencontainers.image.*``) of an image
+    configuration; nothing for what it lacks or cannot be read."""
+    try:
+        document = json.loads(blob)
+    except ValueError:
+        return None, {}
+    if not isinstance(document, dict):
+        return None, {}
+    config = document.get("config")
+    labels = config.get("Labels") if isinstance(config, dict) else None
+    kept = {
+        key: value[:1024]
+        for key, value in (labels if isinstance(labels, dict) else {}).items()
+        if isinstance(key, str) and key.startswith(KEPT_LABEL_PREFIX) and isinstance(value, str)
+    }
+    return parse_created(document.get("created")), kept

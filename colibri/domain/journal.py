@@ -33,6 +33,7 @@ class Step(StrEnum):
     GATE = "gate"
     SNAPSHOT = "snapshot"
     CREATE = "create"
+    HOOK = "hook"
     RENAME_OLD = "rename_old"
     RENAME_NEW = "rename_new"
     STOP = "stop"

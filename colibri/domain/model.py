@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from colibri.domain.refs import ImageRef
+
+if TYPE_CHECKING:
+    from colibri.domain.controls import ControlNotes
 
 __all__ = [
     "INDEX_MEDIA_TYPES",
@@ -28,7 +32,7 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
-#: The four types every manifest request accepts (registry-spec H1), index types first.
+#: The four types every manifest request accepts (docs/registry.md H1), index types first.
 MANIFEST_ACCEPT: tuple[str, ...] = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST)
 INDEX_MEDIA_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 MANIFEST_MEDIA_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
@@ -127,7 +131,7 @@ class RemoteManifest:
 
 
 class CheckStatus(StrEnum):
-    """The outcome of checking one container (registry-spec decision outcomes)."""
+    """The outcome of checking one container (docs/registry.md, "Outcomes")."""
 
     UP_TO_DATE = "up_to_date"
     UPDATE_AVAILABLE = "update_available"
@@ -137,6 +141,7 @@ class CheckStatus(StrEnum):
     NO_PLATFORM = "no_platform"
     DEFERRED = "deferred"
     ERROR = "error"
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +152,10 @@ class CheckResult:
     ``expected_digest`` the platform manifest inside it that the container would run;
     ``current_digest`` the local digest that matched, or the one recorded for this repository;
     ``target_tag`` the newer version tag to move to, when a tag policy found one (the remote
-    digests are then that tag's). ``checked`` is the container exactly as it was listed for
-    the check, ``ref`` its parsed reference (``None`` when it has none): an update acts on
-    these, never on names or strings parsed again.
+    digests are then that tag's). ``notes`` is what the operator's controls say about the
+    candidate (:class:`colibri.domain.controls.ControlNotes`). ``checked`` is the container
+    exactly as it was listed for the check, ``ref`` its parsed reference (``None`` when it has
+    none): an update acts on these, never on names or strings parsed again.
     """
 
     container: str
@@ -165,6 +171,7 @@ class CheckResult:
     error_kind: str | None = None
     warnings: tuple[str, ...] = ()
     target_tag: str | None = None
+    notes: ControlNotes | None = None
     checked: Container | None = field(default=None, compare=False, repr=False)
     ref: ImageRef | None = field(default=None, compare=False, repr=False)
 
@@ -191,7 +198,21 @@ class CheckResult:
             "reason": self.reason,
             "error_kind": self.error_kind,
             "warnings": list(self.warnings),
+            **(self.notes.as_dict() if self.notes else _NO_NOTES),
         }
+
+
+#: The controls' keys of a result they had nothing to say about (see ``ControlNotes``).
+_NO_NOTES: Mapping[str, object] = {
+    "update_kind": None,
+    "changes": None,
+    "eligible_at": None,
+    "skip_id": None,
+    "skipped_until": None,
+    "window": None,
+    "window_open": None,
+    "next_window_opening": None,
+}
 
 
 def digests_of(repo_digests: Iterable[str]) -> frozenset[str]:

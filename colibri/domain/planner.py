@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from colibri.domain.controls import expected_length, update_hold
+from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.transient import replaced_by
+from colibri.errors import ConfigError
 
 __all__ = [
     "DEPENDS_ON_LABEL",
@@ -34,19 +38,30 @@ _NOT_UPDATED = {
     CheckStatus.NO_REFERENCE,
     CheckStatus.NO_PLATFORM,
     CheckStatus.DEFERRED,
+    CheckStatus.SKIPPED,
 }
 
 
-def settled_by_check(result: CheckResult) -> tuple[RunStatus, str] | None:
+def settled_by_check(
+    result: CheckResult, now: datetime, verify: VerifyPolicy
+) -> tuple[RunStatus, str] | None:
     """The outcome when the check alone decides it (``None``: the container is to be
-    updated): up to date, skipped (pinned, local only, deferred...), or failed."""
+    updated): up to date, skipped (pinned, local only, deferred, skipped by the operator, held
+    at ``now`` by a minimum age or by a maintenance window too short for an update verified by
+    ``verify``...), or failed."""
     if result.status is CheckStatus.UP_TO_DATE:
         return RunStatus.UP_TO_DATE, result.reason or "up to date"
     if result.status in _NOT_UPDATED:
         return RunStatus.SKIPPED, f"{result.status.value}: {result.reason}"
     ready = result.checked is not None and result.target_ref is not None
     if result.status is CheckStatus.UPDATE_AVAILABLE and result.remote_digest and ready:
-        return None
+        assert result.checked is not None
+        try:
+            expected = expected_length(verify, result.checked.labels)
+        except ConfigError as exc:
+            return RunStatus.FAILED, str(exc)
+        held = update_hold(result.notes, now, expected)
+        return None if held is None else (RunStatus.SKIPPED, held)
     return RunStatus.FAILED, f"check failed: {result.reason}"
 
 

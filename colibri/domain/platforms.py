@@ -1,4 +1,4 @@
-"""Platform normalisation and the choice of an index child (registry-spec C7).
+"""Platform normalisation and the choice of an index child (docs/registry.md C7).
 
 The platform that matters is the running image's (``Os``/``Architecture``/``Variant`` of the
 image the container runs), never the host's. Names are normalised as containerd's

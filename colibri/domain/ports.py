@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # annotations only: importing a port costs nothing at run tim
     from colibri.domain.environments import Environment, NewEnvironment
     from colibri.domain.gate import GateRequest, GateVerdict
     from colibri.domain.health import Probe
+    from colibri.domain.hooks import HookResult
+    from colibri.domain.image_age import SeenImage
     from colibri.domain.journal import LockOwner, NewRun, RunRecord, RunStatus, Step
     from colibri.domain.messages import Message
     from colibri.domain.model import Container, Descriptor, LocalImage, RemoteManifest
@@ -25,12 +27,14 @@ if TYPE_CHECKING:  # annotations only: importing a port costs nothing at run tim
     from colibri.domain.scanning import ScanFailure, ScannerInfo, ScanReport
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.signatures import SignatureResult
+    from colibri.domain.skips import NewSkip, Skip
     from colibri.domain.tokens import ApiToken, IssuedToken, NewApiToken
 
 __all__ = [
     "ApiTokens",
     "AutoUpdates",
     "Clock",
+    "ContainerExec",
     "ContainerStatuses",
     "Engine",
     "Environments",
@@ -44,7 +48,9 @@ __all__ = [
     "Registry",
     "ScanStore",
     "Scanner",
+    "SeenImages",
     "SignatureVerifier",
+    "Skips",
     "StoredScan",
 ]
 
@@ -529,4 +535,45 @@ class ContainerStatuses(Protocol):
 
     def forget_unchecked(self, environment_id: int, before: datetime) -> int:
         """Drop the environment's statuses last checked before ``before``; how many."""
+        ...
+
+
+class Skips(Protocol):
+    """Skipped versions and snoozes, per container (:mod:`colibri.domain.skips`)."""
+
+    def add(self, new: NewSkip) -> Skip:
+        """Record a skip (the older skips of the container stay)."""
+        ...
+
+    def list_skips(
+        self, environment: str | None = None, container_name: str | None = None
+    ) -> list[Skip]:
+        """Skips, ended ones included, oldest first (of one environment/container if given)."""
+        ...
+
+    def clear(self, environment: str, container_name: str) -> int:
+        """Remove every skip of the container; how many there were."""
+        ...
+
+    def delete(self, skip_id: int) -> bool:
+        """Remove one skip; ``False`` when there is none with that id."""
+        ...
+
+
+class SeenImages(Protocol):
+    """Candidate digests as first seen (:class:`colibri.domain.image_age.SeenImage`)."""
+
+    def get(self, digest: str) -> SeenImage | None: ...
+
+    def remember(self, image: SeenImage) -> SeenImage:
+        """Record ``image`` unless its digest is known; the stored one (the first) either way."""
+        ...
+
+
+class ContainerExec(Protocol):
+    """Runs a command inside a running container (the engine's exec)."""
+
+    def exec_in(self, container_id: str, argv: Sequence[str], timeout: float) -> HookResult:
+        """Run ``argv``; its exit code and combined output, ``timed_out`` when it did not end
+        within ``timeout`` seconds. Raises ``EngineError`` when it cannot be started."""
         ...

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "HELPER_DELAY",
     "HELPER_LABEL",
     "SELF_UPDATE_LABEL",
     "container_id_from_mountinfo",
@@ -38,6 +39,8 @@ _CONTAINER_DIR = re.compile(r"/(?:overlay-)?containers/([0-9a-f]{64})/")
 #: What the helper takes from the old container's environment: Colibri's settings, and what
 #: the Docker and registry clients read. PATH and the like come from the new image.
 _PASSED_ENV = re.compile(r"^(COLIBRI_|DOCKER_|SSL_CERT_|REQUESTS_CA_BUNDLE=|TZ=)|_PROXY=", re.I)
+#: Seconds the helper waits before it starts the update (see :func:`helper_body`).
+HELPER_DELAY = 3.0
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -73,11 +76,14 @@ def helper_name(own_name: str, token: str) -> str:
     return f"{own_name}-selfupdate-{token}"
 
 
-def helper_body(own: Mapping[str, Any], image: str, command: Sequence[str]) -> dict[str, Any]:
-    """The create body of the helper that runs ``command`` from ``image`` for the container
-    inspected as ``own``: its volumes (``VolumesFrom``: the data, the socket, the mounted
-    config), user, groups and network, its settings from the environment, removed when it
-    ends and never selected for an update itself."""
+def helper_body(
+    own: Mapping[str, Any], image: str, command: Sequence[str], delay: float = HELPER_DELAY
+) -> dict[str, Any]:
+    """The create body of the helper that runs ``colibri <command>`` from ``image`` for the
+    container inspected as ``own``: its volumes (``VolumesFrom``: the data, the socket, the
+    mounted config), user, groups and network, its settings from the environment, removed
+    when it ends and never selected for an update itself. It starts ``delay`` seconds late,
+    so that the update that started it has let go of the container's lock by then."""
     config = own.get("Config") or {}
     host = own.get("HostConfig") or {}
     env = [item for item in config.get("Env") or [] if _PASSED_ENV.search(item)]
@@ -90,7 +96,7 @@ def helper_body(own: Mapping[str, Any], image: str, command: Sequence[str]) -> d
     }
     return {
         "Image": image,
-        "Entrypoint": ["colibri"],
+        "Entrypoint": ["/bin/sh", "-c", 'sleep "$0" && exec colibri "$@"', f"{delay:g}"],
         "Cmd": list(command),
         "Env": env,
         "User": config.get("User") or "",

@@ -10,7 +10,10 @@ in one environment. What the user chooses is an :class:`AutoUpdateConfig`:
   ``COLIBRI_CRITERIA``, the default), ``never`` (never scan this container, whatever the global
   criteria), or a level; and the :class:`GateOptions` around it;
 * the :class:`UpdatePolicy`: follow the tag's digest (default) or move to newer version tags;
-* whether to ``notify``.
+* whether to ``notify``;
+* a maintenance ``window`` (:mod:`colibri.domain.windows`) and a ``min_age`` for candidates
+  (:mod:`colibri.domain.image_age`), both optional: a container's labels override them, and
+  they override its environment's and the global ones (:mod:`colibri.domain.controls`).
 
 The scheduler's bookkeeping (next and last run, last status, consecutive failures) sits
 next to it in :class:`AutoUpdateSetting`. Run times are computed by the scheduler (croniter);
@@ -30,9 +33,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from colibri.domain.criteria import Criteria, Level, OnFailure, UnknownAs
 from colibri.domain.cron import check_cron
+from colibri.domain.image_age import parse_min_age
 from colibri.domain.invalid import Invalid, check_aware, parse_choice
 from colibri.domain.journal import RunStatus
 from colibri.domain.versions import VersionPolicy
+from colibri.domain.windows import parse_windows
 
 __all__ = [
     "DEFAULT_CRONS",
@@ -238,16 +243,34 @@ class AutoUpdateConfig:
     gate: GateOptions = GateOptions()
     policy: UpdatePolicy = UpdatePolicy.DIGEST
     notify: bool = True
+    window: str | None = None
+    min_age: str | None = None
 
     def __post_init__(self) -> None:
         criteria = parse_choice(SettingCriteria, self.criteria, "vulnerability_criteria")
         object.__setattr__(self, "criteria", criteria)
         object.__setattr__(self, "policy", parse_choice(UpdatePolicy, self.policy, "policy"))
+        if self.window is not None:
+            object.__setattr__(self, "window", _window_text(self.window))
+        if self.min_age is not None:
+            text = self.min_age.strip()
+            parse_min_age(text)
+            object.__setattr__(self, "min_age", text or None)
 
     def gate_criteria(self, inherited: Level = Level.NEVER) -> Criteria:
         """The ``Criteria`` the gate applies for this setting, ``inherited`` standing for the
         global level."""
         return self.gate.criteria(self.criteria.level or inherited)
+
+
+def _window_text(text: str) -> str | None:
+    """A setting's window as stored: ``off`` (any time), a valid window, or ``None``."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    if cleaned.lower() == "off":
+        return "off"
+    return str(parse_windows(cleaned))
 
 
 @dataclass(frozen=True, slots=True)

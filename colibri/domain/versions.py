@@ -1,4 +1,4 @@
-"""Newer-version-tag discovery (registry-spec section 8, T2-T9): which listed tag to move to.
+"""Newer-version-tag discovery (docs/registry.md section 8, T2-T9): which listed tag to move to.
 
 A tag is read as ``prefix`` + numeric ``core`` + ``suffix``: ``v1.2.3`` is ``v`` + ``1.2.3``,
 ``17.11-alpine`` is ``17.11`` + ``-alpine``, ``v8.9.0-ls101`` is ``v`` + ``8.9.0`` + ``-ls101``.
@@ -31,7 +31,8 @@ text, only to keep listings stable; neither is "greater" than the other.
 
 Versions come in families that never mix: a calendar version (CalVer: a year first, as
 ``2025.04.0``, or a two-digit year and a zero-padded month, as ``20.04.1``) is never offered to
-a container on a tag without either (``5.1.4`` does not move to ``20.04.1``). The reverse needs
+a container on a tag without either (``5.1.4`` does not move to ``20.04.1``), and years of four
+digits and of two are families apart (``20.04`` does not move to ``2022.04``). The reverse needs
 no rule: ``24.10`` may follow ``24.04``.
 
 Some tags have numbers that are not versions, and are not read as versions:
@@ -246,6 +247,11 @@ def parse_tag(tag: str) -> VersionTag | None:
     )
 
 
+def _year_width(version: VersionTag) -> int:
+    """How a calendar version writes its year: 4 (``2022.04``) or 2 (``22.04``) digits."""
+    return 4 if version.core[0] in _YEAR_FIRST else 2
+
+
 def _calendar(core: str) -> bool:
     """A year first (``2025.4.0``), or a two-digit year and a zero-padded month
     (``20.04.1``)."""
@@ -312,6 +318,8 @@ def _acceptable(version: VersionTag, base: VersionTag, rules: TagRules) -> bool:
     if version.line != base.line or (version.is_prerelease and not rules.prereleases):
         return False
     if version.calendar and not base.calendar:
+        return False
+    if version.calendar and base.calendar and _year_width(version) != _year_width(base):
         return False
     if rules.same_length and len(version.core) != len(base.core):
         return False

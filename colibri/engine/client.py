@@ -9,15 +9,17 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
 from colibri.domain.environments import TlsFiles
+from colibri.domain.hooks import HookResult
 from colibri.domain.model import Container, LocalImage, Platform, digests_of
 from colibri.domain.refs import is_image_id
 from colibri.engine.api import DEFAULT_HOST, EngineAPI, open_api, quote_name
+from colibri.engine.exec import run_exec
 from colibri.errors import EngineNotFound, PullFailed
 
 __all__ = ["DockerEngine", "connect"]
@@ -89,7 +91,7 @@ class DockerEngine:
         auth: Mapping[str, str] | None = None,
     ) -> None:
         """Pull ``repository@digest`` and read the whole progress stream: the daemon reports
-        failures inside an HTTP 200 stream (registry-spec P2), which raise ``PullFailed``."""
+        failures inside an HTTP 200 stream (docs/registry.md P2), which raise ``PullFailed``."""
         action = f"pull {repository}@{digest}"
         params = {"fromImage": repository, "tag": digest}
         if platform:
@@ -196,6 +198,10 @@ class DockerEngine:
         )
         log.info("removed image %s", image[:80])
 
+    def exec_in(self, container_id: str, argv: Sequence[str], timeout: float) -> HookResult:
+        """Run ``argv`` in the running container (``docker exec``), within ``timeout`` s."""
+        return run_exec(self.api, container_id, argv, timeout)
+
     def containers_using_image(self, image_id: str) -> list[str]:
         """IDs of every container (any state) created from ``image_id``."""
         summaries = self.api.json(
@@ -244,7 +250,7 @@ def container_from_inspect(raw: Mapping[str, Any]) -> Container:
 
 
 def image_from_inspect(raw: Mapping[str, Any]) -> LocalImage:
-    """An image from its ``docker image inspect`` document (registry-spec C2)."""
+    """An image from its ``docker image inspect`` document (docs/registry.md C2)."""
     repo_digests = tuple(str(d) for d in raw.get("RepoDigests") or ())
     digests = set(digests_of(repo_digests))
     descriptor = raw.get("Descriptor") or {}

@@ -1,4 +1,4 @@
-"""Registry authentication: challenges, bearer tokens, Basic (registry-spec section 3).
+"""Registry authentication: challenges, bearer tokens, Basic (docs/registry.md section 3).
 
 Per host the authenticator learns the challenges once (from ``GET /v2/``, the "ping", or from a
 401) and then authorises requests up front: Basic credentials directly, or a bearer token for

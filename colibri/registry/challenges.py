@@ -1,4 +1,4 @@
-"""``WWW-Authenticate`` challenges (RFC 7235) and token scopes (registry-spec A2, A3).
+"""``WWW-Authenticate`` challenges (RFC 7235) and token scopes (docs/registry.md A2, A3).
 
 Parsing is done by hand rather than by splitting on commas: a quoted value may hold commas
 (``scope="repository:a/b:pull,push"``), schemes and parameter names are case-insensitive

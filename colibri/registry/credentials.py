@@ -1,4 +1,4 @@
-"""Registry credentials: Docker's ``config.json`` and credential helpers (registry-spec A10, A11).
+"""Registry credentials: Docker's ``config.json`` and its helpers (docs/registry.md A10, A11).
 
 Lookup for one registry, as Docker and containers/image do it:
 
@@ -49,7 +49,7 @@ HUB_SERVER_ADDRESS = "https://index.docker.io/v1/"
 HUB_KEY = "docker.io"
 _HUB_NAMES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 _REFRESH_MARKER = "<token>"
-#: ACR hands out refresh tokens as the password of this user (registry-spec S6).
+#: ACR hands out refresh tokens as the password of this user (docs/registry.md S6).
 NULL_GUID_USER = "00000000-0000-0000-0000-000000000000"
 _NOT_FOUND = "credentials not found"
 _MESSAGE_MAX = 200

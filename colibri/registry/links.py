@@ -1,4 +1,4 @@
-"""``Link`` headers of paginated answers (tags list, referrers; registry-spec T1).
+"""``Link`` headers of paginated answers (tags list, referrers; docs/registry.md T1).
 
 Registries disagree on the form: distribution sends ``</v2/app/tags/list?last=b&n=2>; rel="next"``
 (a path relative to the request), Quay has sent the URL without angle brackets and with an opaque

@@ -1,6 +1,6 @@
 """Manifests, indexes, tag lists and digests as the registry sends them. Pure functions.
 
-Rules (registry-spec H2-H4): a digest is computed over the exact bytes received, never over
+Rules (docs/registry.md H2-H4): a digest is computed over the exact bytes received, never over
 re-serialised JSON; the media type comes from ``Content-Type`` with parameters ignored, and a
 ``mediaType`` in the body must agree with it; schema1 is refused. Every malformed answer raises
 ``RegistryProtocolError`` naming the field that was wrong.

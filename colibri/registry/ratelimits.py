@@ -1,4 +1,4 @@
-"""Rate-limit headers, ``Retry-After`` and backoff (registry-spec section 6). Pure functions.
+"""Rate-limit headers, ``Retry-After`` and backoff (docs/registry.md section 6). Pure functions.
 
 Docker Hub reports ``RateLimit-Limit: 100;w=21600`` and ``RateLimit-Remaining: 76;w=21600``
 (count; window in seconds) and ``docker-ratelimit-source``; no such headers means the identity is
@@ -22,7 +22,7 @@ __all__ = [
     "parse_retry_after",
 ]
 
-#: Seconds to wait when ``Retry-After`` names a moment already past (registry-spec L3).
+#: Seconds to wait when ``Retry-After`` names a moment already past (docs/registry.md L3).
 PAST_RETRY_AFTER_FALLBACK = 2.0
 _COUNT_RE = re.compile(r"\s*(\d+)")
 _WINDOW_RE = re.compile(r"(?i)\bw\s*=\s*(\d+)")

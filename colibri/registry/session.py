@@ -1,4 +1,4 @@
-"""Authorised requests with manual redirects (registry-spec H5, H7, A8).
+"""Authorised requests with manual redirects (docs/registry.md H5, H7, A8).
 
 Each hop is authorised for its own host: the registry's host up front (learning its challenge
 with one ``GET /v2/`` per client), any other host only when it answers 401. ``Authorization`` is

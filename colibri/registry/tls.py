@@ -1,4 +1,4 @@
-"""Which scheme and which TLS trust to use for a registry host (registry-spec H8).
+"""Which scheme and which TLS trust to use for a registry host (docs/registry.md H8).
 
 TLS is always verified. Trust is the system store plus, per host, Docker's layout
 ``<certs_dir>/<host[:port]>/``: every ``*.crt`` is an extra CA, every ``*.cert`` with its

@@ -1,4 +1,4 @@
-"""Bearer tokens: the token endpoint's answer and the cache (registry-spec A5-A7).
+"""Bearer tokens: the token endpoint's answer and the cache (docs/registry.md A5-A7).
 
 The answer carries ``token`` and/or ``access_token`` (``token`` wins when both are present),
 ``expires_in`` (60 s when absent, never less than 60 s) and ``issued_at`` (the start of the

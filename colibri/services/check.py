@@ -1,6 +1,6 @@
 """The check use case: which selected containers run an image their tag no longer points at.
 
-Cost model (registry-spec H6, L1): one image inspect per distinct image, one HEAD per distinct
+Cost model (docs/registry.md H6, L1): one image inspect per distinct image, one HEAD per distinct
 ``registry/path:tag`` however many containers share it, a GET only when a multi-arch index has to
 be opened (cached by digest), and no registry request at all for pinned, local-only or
 image-ID containers. A failing registry only affects its own containers.
@@ -35,6 +35,7 @@ from colibri.errors import (
     ManifestUnknown,
     RegistryError,
 )
+from colibri.services.controls import Controls
 
 __all__ = ["CheckReport", "CheckRequest", "CheckService", "Progress"]
 
@@ -95,12 +96,14 @@ class CheckService:
         *,
         concurrency: int = 8,
         tag_policy: TagPolicy | None = None,
+        controls: Controls | None = None,
     ) -> None:
         self.engine = engine
         self.registry = registry
         self.concurrency = max(1, concurrency)
         self.tag_policy: TagPolicy = tag_policy or (lambda container: tag_rules(container.labels))
         self._tags = _TagMemo(registry)
+        self.controls = controls
 
     def check(self, request: CheckRequest, progress: Progress | None = None) -> CheckReport:
         """Check what ``request`` selects. Raises only when the daemon cannot be listed."""
@@ -116,6 +119,8 @@ class CheckService:
         results = self.check_containers(selection.containers, progress)
         results.extend(_failed(c, ConfigError(why)) for c, why in selection.invalid)
         results.sort(key=lambda result: (result.container, result.container_id))
+        if self.controls is not None:
+            results = self.controls.annotate(results, selection.containers)
         return CheckReport(
             results=tuple(results),
             excluded=selection.excluded,

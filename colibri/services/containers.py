@@ -21,6 +21,7 @@ from colibri.domain.model import CheckStatus
 from colibri.domain.ports import Clock, ContainerStatuses, Environments, Registry
 from colibri.errors import ColibriError
 from colibri.services.check import CheckRequest, CheckService
+from colibri.services.controls import ControlsFactory
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, Metrics
 
@@ -79,6 +80,7 @@ class ContainerService:
         notifications: NotificationService | None,
         metrics: Metrics,
         clock: Clock,
+        controls: ControlsFactory | None = None,
     ) -> None:
         self.environments = environments
         self.statuses = statuses
@@ -87,6 +89,7 @@ class ContainerService:
         self.notifications = notifications
         self.metrics = metrics
         self.clock = clock
+        self.controls = controls
 
     def list_statuses(self, environment_id: int | None = None) -> list[ContainerStatus]:
         """Every container's last check (of one environment when given), by environment
@@ -108,7 +111,12 @@ class ContainerService:
         started = self.clock.now()
         try:
             engine = self.engines.engine_for(environment)
-            report = CheckService(engine, self.registry).check(CheckRequest(all_running=True))
+            controls = (
+                self.controls.for_environment(environment.name, engine) if self.controls else None
+            )
+            report = CheckService(engine, self.registry, controls=controls).check(
+                CheckRequest(all_running=True)
+            )
             self.statuses.record(
                 ContainerStatus.from_check(r, environment_id=environment.id, checked_at=started)
                 for r in report.results

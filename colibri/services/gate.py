@@ -25,7 +25,7 @@ Decisions worth knowing:
 * A signature that cannot be looked up (registry unreachable) blocks rather than defers: the
   transaction knows only allowed and blocked, and a blocked run is tried again at the next
   check; the reason says the lookup failed, not that the image is unsigned.
-* Multi-arch (registry-spec G5): the pulled digest is checked first (the index, normally);
+* Multi-arch (docs/registry.md G5): the pulled digest is checked first (the index, normally);
   when it is not validly signed and the platform manifest that runs is, that is accepted and
   said in a warning and in ``details["signature"]["verified_digest"]``.
 * ``evaluate`` never raises for a scanner or signature failure: those are verdicts.

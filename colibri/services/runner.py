@@ -74,6 +74,7 @@ from colibri.domain.versions import TagRules
 from colibri.errors import ColibriError
 from colibri.services.bad_digests import BadDigestService
 from colibri.services.check import CheckRequest, CheckService
+from colibri.services.controls import ControlsFactory
 from colibri.services.notifications import NotificationService
 from colibri.services.ports import EngineFactory, GateFactory, LabelSlots, Metrics
 from colibri.services.run_times import failure_backoff
@@ -127,6 +128,7 @@ class UpdateTools:
     options: UpdateOptions = field(default_factory=UpdateOptions)
     prober: Prober | None = None
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
+    controls: ControlsFactory | None = None
     self_updater: SelfUpdater | None = None
 
 
@@ -254,8 +256,12 @@ class SettingRunner:
         self, environment: Environment, run_ids: Mapping[str, str], trigger: str, dry_run: bool
     ) -> list[UpdateOutcome]:
         engine = self.tools.engines.engine_for(environment)
+        controls = self.tools.controls
         check = CheckService(
-            engine, self.tools.registry, tag_policy=_tag_policy(UpdatePolicy.DIGEST)
+            engine,
+            self.tools.registry,
+            tag_policy=_tag_policy(UpdatePolicy.DIGEST),
+            controls=controls.for_environment(environment.name, engine) if controls else None,
         )
         report = check.check(CheckRequest(names=tuple(run_ids)))
         closed: list[UpdateOutcome] = []
@@ -350,7 +356,13 @@ class SettingRunner:
             reason = f"environment {job.environment_id} no longer exists"
             return _Attempt(self._close(_outcome(name, RunStatus.FAILED, reason, run_id)))
         engine = self.tools.engines.engine_for(environment)
-        check = CheckService(engine, self.tools.registry, tag_policy=_tag_policy(job.config.policy))
+        controls = self.tools.controls
+        check = CheckService(
+            engine,
+            self.tools.registry,
+            tag_policy=_tag_policy(job.config.policy),
+            controls=controls.for_environment(environment.name, engine) if controls else None,
+        )
         report = check.check(CheckRequest(names=(name,)))
         if name in report.excluded:
             reason = f"{name}: {report.excluded[name]}"

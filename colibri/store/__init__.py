@@ -5,7 +5,8 @@ container statuses.
 SQLAlchemy 2 tables (:mod:`.tables`), repositories that speak the domain's types
 (:class:`SqlJournal` implements ``colibri.domain.ports.Journal``; :class:`ScanRecords`;
 :class:`SqlEnvironments`, :class:`SqlAutoUpdates`, :class:`SqlApiTokens`,
-:class:`SqlNotificationTargets`, :class:`SqlNotificationLog`, :class:`SqlContainerStatuses`),
+:class:`SqlNotificationTargets`, :class:`SqlNotificationLog`, :class:`SqlContainerStatuses`,
+:class:`SqlSkips`, :class:`SqlSeenImages`),
 and Alembic migrations run programmatically (:func:`upgrade`). A write that clashes with
 stored rows (a duplicate name) raises :class:`StoreConflict` (``kind == "conflict"``). The
 composition root calls :func:`make_store`; nothing here opens a database at import time.
@@ -22,6 +23,7 @@ from colibri.store.migrate import current_revision, head_revision, upgrade, upgr
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
 from colibri.store.scan_reports import ScannerKey, ScanReports
 from colibri.store.scans import ScanRecord, ScanRecords, ScanStatus
+from colibri.store.skips import SqlSeenImages, SqlSkips
 from colibri.store.tokens import SqlApiTokens
 from colibri.store.urls import redact
 
@@ -38,6 +40,8 @@ __all__ = [
     "SqlJournal",
     "SqlNotificationLog",
     "SqlNotificationTargets",
+    "SqlSeenImages",
+    "SqlSkips",
     "Store",
     "StoreConflict",
     "current_revision",

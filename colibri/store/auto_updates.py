@@ -188,6 +188,8 @@ def setting(row: Row) -> AutoUpdateSetting:
             gate=GateOptions.from_dict(row.gate),
             policy=UpdatePolicy(row.policy),
             notify=row.notify,
+            window=row.window,
+            min_age=row.min_age,
         )
         return AutoUpdateSetting(
             id=row.id,
@@ -217,6 +219,8 @@ def _config_values(config: AutoUpdateConfig, next_run_at: datetime | None) -> di
         "gate": config.gate.to_dict(),
         "policy": config.policy.value,
         "notify": config.notify,
+        "window": config.window,
+        "min_age": config.min_age,
         "next_run_at": next_run_at if config.enabled else None,
     }
 

@@ -33,6 +33,7 @@ _COLUMNS = (
     "remote_digest",
     "reason",
     "checked_at",
+    "controls",
 )
 
 
@@ -92,6 +93,7 @@ def container_status(row: Row) -> ContainerStatus:
             current_digest=row.current_digest,
             remote_digest=row.remote_digest,
             reason=row.reason,
+            controls=row.controls or {},
         )
 
     return from_row(f"status of container {row.container_name!r}", build)
@@ -108,4 +110,5 @@ def _values(status: ContainerStatus) -> dict[str, Any]:
         "remote_digest": status.remote_digest,
         "reason": status.reason,
         "checked_at": status.checked_at,
+        "controls": dict(status.controls) or None,
     }

@@ -23,6 +23,7 @@ from colibri.store.migrate import upgrade, upgrade_engine
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
 from colibri.store.scan_reports import ScanReports
 from colibri.store.scans import ScanRecords
+from colibri.store.skips import SqlSeenImages, SqlSkips
 from colibri.store.tokens import SqlApiTokens
 from colibri.store.urls import is_sqlite, normalise_url, sqlite_path
 
@@ -38,7 +39,7 @@ class Store:
     settings (and the scheduler's claims), API tokens, notification targets and the
     notification de-duplication log, the last check of each container, the numbered events of
     runs (``activity``), the audit trail of API changes (``audit``), the digests not
-    to try again (``bad_digests``).
+    to try again (``bad_digests``), the operator's skips and the candidate digests seen.
     """
 
     engine: Engine
@@ -52,6 +53,8 @@ class Store:
     notification_targets: SqlNotificationTargets
     notification_log: SqlNotificationLog
     container_statuses: SqlContainerStatuses
+    skips: SqlSkips
+    seen_images: SqlSeenImages
     activity: SqlActivity
     audit: SqlAudit
     bad_digests: SqlBadDigests
@@ -102,6 +105,8 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         notification_targets=SqlNotificationTargets(sessions, clock),
         notification_log=SqlNotificationLog(sessions, clock),
         container_statuses=SqlContainerStatuses(sessions, clock),
+        skips=SqlSkips(sessions, clock),
+        seen_images=SqlSeenImages(sessions, clock),
         activity=SqlActivity(sessions, clock),
         audit=SqlAudit(sessions, clock),
         bad_digests=SqlBadDigests(sessions, clock),

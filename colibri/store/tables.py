@@ -52,6 +52,8 @@ __all__ = [
     "RunRow",
     "RunStepRow",
     "ScanRecordRow",
+    "SeenImageRow",
+    "SkipRow",
 ]
 
 NAMING_CONVENTION = {
@@ -218,6 +220,8 @@ class AutoUpdateSettingRow(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    window: Mapped[str | None] = mapped_column(Text)
+    min_age: Mapped[str | None] = mapped_column(String(32))
 
 
 class ApiTokenRow(Base):
@@ -276,6 +280,34 @@ class ContainerStatusRow(Base):
     remote_digest: Mapped[str | None] = mapped_column(DIGEST)
     reason: Mapped[str] = mapped_column(Text)
     checked_at: Mapped[datetime]
+    controls: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class SkipRow(Base):
+    """A skipped version or a snooze of one container (``colibri.domain.skips.Skip``)."""
+
+    __tablename__ = "skips"
+    __table_args__ = (Index(None, "environment", "container_name"), NEVER_REUSED)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    environment: Mapped[str] = mapped_column(String(64))
+    container_name: Mapped[str] = mapped_column(NAME)
+    version: Mapped[str | None] = mapped_column(String(255))
+    until: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class SeenImageRow(Base):
+    """A candidate digest, when Colibri first saw it, and what its configuration says
+    (``created``, the OCI labels): read once, so the registry is asked once per digest."""
+
+    __tablename__ = "seen_images"
+
+    digest: Mapped[str] = mapped_column(DIGEST, primary_key=True)
+    first_seen_at: Mapped[datetime]
+    created: Mapped[datetime | None]
+    labels: Mapped[dict[str, Any]]
 
 
 class EventRow(Base):

@@ -250,6 +250,7 @@ class Executor:
         self._failpoint(run, Step.SNAPSHOT)
 
     def _create(self, run: _Run) -> None:
+        self.verifier.check_probe(run.inspect, self._verify_policy(run))
         ref, digest = run.request.ref, run.request.remote_digest
         image = recorded_reference(run.request.container.config_image, ref.tracked_tag, digest)
         plan = clone_config(run.inspect, run.old_config, run.new_config, image=image)

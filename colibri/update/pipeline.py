@@ -8,9 +8,10 @@ the results here; this module alone turns them into updates:
    on one another in one group, in order; groups run side by side, at most ``concurrency`` at
    a time, so their verification windows overlap;
 3. per container: its lock (:class:`colibri.update.locks.UpdateLocks`; held elsewhere means
-   ``skipped``), a second look at the daemon (a container replaced since the check is
-   ``skipped``), the run row (the caller's, when it made one, else a new one), then the
-   transaction (:class:`colibri.update.executor.Executor`);
+   ``skipped``; a heartbeat extends it while the transaction runs), a second look at the
+   daemon (a container replaced since the check is ``skipped``), the run row (the caller's,
+   when it made one, else a new one), then the transaction
+   (:class:`colibri.update.executor.Executor`);
 4. a digest is pulled once per batch, however many containers run it;
 5. Colibri's own container, when a ``hand_off`` is given, is not updated in this process
    (the transaction would stop it midway): the hand-off starts a helper that does it.
@@ -29,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from colibri.concurrency import Once
+from colibri.domain.holders import HEARTBEAT_SECONDS
 from colibri.domain.journal import LockOwner, NewRun, RunStatus
 from colibri.domain.model import CheckResult, Container
 from colibri.domain.planner import settled_by_check, update_groups, update_order
@@ -38,6 +40,7 @@ from colibri.domain.steps import DoneStep
 from colibri.domain.transient import replaced_by
 from colibri.errors import ColibriError, EngineNotFound, LockHeld
 from colibri.update.executor import Executor, Pulls, Transaction
+from colibri.update.heartbeat import Heartbeat
 from colibri.update.locks import KeyClaims, UpdateLocks, lock_key, owner_for
 from colibri.update.model import UpdateOptions, UpdateOutcome, UpdateRequest
 
@@ -88,6 +91,7 @@ class UpdatePipeline:
         hand_off: HandOff | None = None,
     ) -> None:
         self.engine = engine
+        self.clock = clock
         self.hand_off = hand_off
         self.journal = journal
         self.environment = environment
@@ -118,7 +122,7 @@ class UpdatePipeline:
         pulls: Pulls = Once()
         updates: list[_Job] = []
         for job in jobs:
-            settled = settled_by_check(job.result)
+            settled = settled_by_check(job.result, self.clock.now(), options.verify)
             if settled is None:
                 updates.append(job)
             else:
@@ -210,7 +214,8 @@ class UpdatePipeline:
             keepalive=lambda: self.locks.refresh(key, owner),
             pulls=pulls,
         )
-        return self.executor.run(transaction)
+        with Heartbeat(transaction.keepalive, HEARTBEAT_SECONDS):
+            return self.executor.run(transaction)
 
     def _is_own(self, container: Container) -> bool:
         return self.hand_off is not None and self.hand_off.is_own(container)

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from colibri.domain.health import Assessment, VerifyPolicy, assess
+from colibri.domain.health import Assessment, Probe, VerifyPolicy, assess
 from colibri.domain.ports import Clock, Engine, Prober
-from colibri.domain.probing import probe_target, remote_host
+from colibri.domain.probing import ProbeTarget, probe_target, remote_host
 from colibri.errors import ConfigError, EngineNotFound, UpdateError
 
 __all__ = ["Verifier"]
@@ -85,20 +85,28 @@ class Verifier:
         assert policy.probe is not None
         if self.prober is None:
             raise UpdateError("a probe is configured but no prober is available", step="verify")
-        inspect = self._inspect(container_id)
-        engine_host = str(getattr(self.engine, "host", "") or "")
-        try:
-            target = probe_target(
-                inspect, policy.probe, remote=remote_host(engine_host), owner=self._owner(inspect)
-            )
-        except ConfigError as exc:
-            raise UpdateError(str(exc), step="verify") from None
+        target = self._target(self._inspect(container_id), policy.probe, "verify")
         dialed = replace(policy.probe, port=target.port)
         problem = self.prober.probe(target.host, dialed, policy.probe_timeout)
         if problem:
             raise UpdateError(
                 f"probe {policy.probe} failed ({target.why}): {problem}", step="verify"
             )
+
+    def check_probe(self, inspect: Mapping[str, Any], policy: VerifyPolicy | None) -> None:
+        """Before anything changes: ``UpdateError`` when the probe cannot reach the service
+        of the container ``inspect`` describes (the new one will sit where it sits)."""
+        if policy is not None and policy.probe is not None:
+            self._target(inspect, policy.probe, "create")
+
+    def _target(self, inspect: Mapping[str, Any], probe: Probe, step: str) -> ProbeTarget:
+        engine_host = str(getattr(self.engine, "host", "") or "")
+        try:
+            return probe_target(
+                inspect, probe, remote=remote_host(engine_host), owner=self._owner(inspect)
+            )
+        except ConfigError as exc:
+            raise UpdateError(str(exc), step=step) from None
 
     def _owner(self, inspect: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The container whose network namespace this one shares, if it still exists."""

@@ -12,6 +12,7 @@ from colibri.api.routes import (
     environments,
     notifications,
     runs,
+    skips,
     system,
 )
 
@@ -20,7 +21,8 @@ __all__ = ["include_routers"]
 
 def include_routers(app: FastAPI) -> None:
     """Mount every router on ``app``."""
-    for module in (auto_updates, runs, containers, environments, notifications, cron, system):
+    routers = (auto_updates, runs, containers, skips, environments, notifications, cron, system)
+    for module in routers:
         app.include_router(module.router)
     app.include_router(runs.events_router)
     app.include_router(audit.router)

@@ -107,6 +107,26 @@ class GatePatch(RequestModel):
         return GateOptions.from_dict({**gate.to_dict(), **changes})
 
 
+_WINDOW = (
+    "When this container's updates may start, as `Sat,Sun 02:00-05:00 Europe/Paris` (several "
+    "joined with `;`), or `off` (any time); its label `colibri.window` wins, and this wins "
+    "over its environment's and `COLIBRI_WINDOW`; `null`: inherit them."
+)
+_MIN_AGE = (
+    "How old a new image must be before it is installed (`3d`, `12h`, or `off`); the label "
+    "`colibri.min-age` wins, and this wins over `COLIBRI_MIN_AGE`; `null`: inherit it."
+)
+WindowText = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")]
+MinAgeText = Annotated[str, StringConstraints(max_length=32, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+def _kept(change: str | None, current: str | None) -> str | None:
+    """A patched optional text: ``None`` keeps it, an empty one clears it (inherit)."""
+    if change is None:
+        return current
+    return change if change.strip() else None
+
+
 class AutoUpdateBase(RequestModel):
     """What a user chooses for one container; a field left out takes its default."""
 
@@ -125,6 +145,8 @@ class AutoUpdateBase(RequestModel):
         description="`digest`: follow the tag; the others move to newer version tags.",
     )
     notify: bool = True
+    window: WindowText | None = Field(None, description=_WINDOW)
+    min_age: MinAgeText | None = Field(None, description=_MIN_AGE)
 
     @model_validator(mode="before")
     @classmethod
@@ -147,6 +169,8 @@ class AutoUpdateBase(RequestModel):
             ),
             policy=self.policy,
             notify=self.notify,
+            window=self.window,
+            min_age=self.min_age,
         )
 
 
@@ -177,6 +201,8 @@ class AutoUpdateUpdate(RequestModel):
     gate: GatePatch | None = None
     policy: UpdatePolicy | None = None
     notify: bool | None = None
+    window: WindowText | None = Field(None, description=f"{_WINDOW} Empty: inherit again.")
+    min_age: MinAgeText | None = Field(None, description=f"{_MIN_AGE} Empty: inherit again.")
 
     @model_validator(mode="before")
     @classmethod
@@ -192,6 +218,8 @@ class AutoUpdateUpdate(RequestModel):
             gate=config.gate if self.gate is None else self.gate.applied_to(config.gate),
             policy=self.policy or config.policy,
             notify=config.notify if self.notify is None else self.notify,
+            window=_kept(self.window, config.window),
+            min_age=_kept(self.min_age, config.min_age),
         )
 
     def _schedule(self, current: Schedule) -> Schedule:
@@ -216,6 +244,8 @@ class AutoUpdatePublic(ResponseModel):
     gate: GateModel
     policy: UpdatePolicy
     notify: bool
+    window: str | None = None
+    min_age: str | None = None
     created_at: datetime
     updated_at: datetime
     next_run_at: datetime | None
@@ -240,6 +270,8 @@ class AutoUpdatePublic(ResponseModel):
             gate=GateModel.from_domain(config.gate),
             policy=config.policy,
             notify=config.notify,
+            window=config.window,
+            min_age=config.min_age,
             created_at=setting.created_at,
             updated_at=setting.updated_at,
             next_run_at=setting.next_run_at,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BatchStarted",
+    "ChangesPublic",
     "CheckSummaryPublic",
     "ContainerPublic",
     "ContainerRef",
@@ -26,6 +27,35 @@ __all__ = [
     "UpdateRequestBody",
     "UpdatesRequest",
 ]
+
+
+class ChangesPublic(ResponseModel):
+    """What an offered update changes, from the OCI labels of both images: versions,
+    revisions, the candidate's build time and age, and links to its release notes and to
+    the compare view on a known forge (GitHub, GitLab, Codeberg/Gitea)."""
+
+    old_version: str | None = None
+    new_version: str | None = None
+    old_revision: str | None = None
+    new_revision: str | None = None
+    source: str | None = None
+    created: datetime | None = None
+    age_seconds: int | None = None
+    release_url: str | None = None
+    compare_url: str | None = None
+    kind: str | None = None
+
+
+_CONTROL_KEYS = (
+    "update_kind",
+    "changes",
+    "eligible_at",
+    "skip_id",
+    "skipped_until",
+    "window",
+    "window_open",
+    "next_window_opening",
+)
 
 
 class SchedulePublic(ResponseModel):
@@ -71,14 +101,24 @@ class ContainerPublic(ResponseModel):
     remote_digest: str | None
     reason: str
     schedule: SchedulePublic | None = None
+    update_kind: str | None = None
+    changes: ChangesPublic | None = None
+    eligible_at: datetime | None = None
+    skip_id: int | None = None
+    skipped_until: datetime | None = None
+    window: str | None = None
+    window_open: bool | None = None
+    next_window_opening: datetime | None = None
 
     @classmethod
     def from_domain(
         cls, status: ContainerStatus, schedule: Effective | None = None
     ) -> ContainerPublic:
         """The API's form of the domain's value."""
+        controls = dict(status.controls)
         return cls(
             schedule=None if schedule is None else SchedulePublic.from_domain(schedule),
+            **{key: controls.get(key) for key in _CONTROL_KEYS},
             environment_id=status.environment_id,
             name=status.container_name,
             container_id=status.container_id,

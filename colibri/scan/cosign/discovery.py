@@ -1,6 +1,6 @@
 """Where a digest's cosign signatures are: referrers, the referrers tag, the ``.sig`` tag.
 
-For ``repository@<alg>:<hex>`` (registry-spec §9 G2/G3, cosign's BUNDLE_SPEC and
+For ``repository@<alg>:<hex>`` (docs/registry.md §9 G2/G3, cosign's BUNDLE_SPEC and
 SIGNATURE_SPEC):
 
 1. the OCI referrers API, filtered by the sigstore bundle artifact type; when that list is

@@ -9,7 +9,7 @@ import time
 import docker
 import pytest
 
-from tests.support.colibri_image import ColibriContainer, run_colibri, socket_group
+from tests.support.colibri_image import ROOT, ColibriContainer, run_colibri, socket_group
 from tests.support.docker_env import DockerTracker
 from tests.support.scenario import Publisher
 
@@ -47,7 +47,7 @@ def test_the_image_is_built_to_run_unprivileged_and_stop_gracefully(
     assert "update" in output
 
 
-def test_it_serves_health_and_the_api_and_updates_a_labelled_container(
+def test_it_serves_health_the_api_and_the_ui_and_updates_a_labelled_container(
     running: ColibriContainer,
     publisher: Publisher,
     docker_tracker: DockerTracker,
@@ -62,6 +62,7 @@ def test_it_serves_health_and_the_api_and_updates_a_labelled_container(
     assert running.get("/api/containers").status_code == 401
     listed = running.get("/api/containers", token)
     assert listed.status_code == 200, listed.text
+    assert_web_ui(running)
 
     v1, v2 = publisher.upstream_moved(f"{session_prefix}/in-image")
     app = docker_tracker.run(v1.ref, "app", labels={"colibri.enable": "true"})
@@ -74,6 +75,17 @@ def test_it_serves_health_and_the_api_and_updates_a_labelled_container(
     runs = running.get("/api/runs", token)
     assert runs.status_code == 200, runs.text
     assert app.name in runs.text
+
+
+def assert_web_ui(running: ColibriContainer) -> None:
+    """The web UI at ``/`` when this checkout has one (its build is part of the image)."""
+    page = running.get("/")
+    if not (ROOT / "web" / "package.json").exists():
+        assert page.status_code == 404, page.text  # no UI in this checkout, none in the image
+        return
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<div id=" in page.text or "<script" in page.text
 
 
 def test_docker_stop_lets_it_shut_down_on_its_own(running: ColibriContainer) -> None:

@@ -23,6 +23,8 @@ TABLES = {"runs", "run_steps", "run_logs", "locks", "scan_records", "alembic_ver
     "notification_targets",
     "notification_log",
     "container_statuses",
+    "skips",
+    "seen_images",
     "events",
     "audit_log",
     "bad_digests",

@@ -84,7 +84,7 @@ def test_a_batch_killed_mid_way_is_recovered_container_by_container(
 
 def _one_running(client: docker.DockerClient, name: str) -> str:
     """Exactly one container named ``name``, running, no copies left; the marker it runs."""
-    everything = client.containers.list(all=True)
+    everything = client.containers.list(all=True, ignore_removed=True)
     same = [c for c in everything if c.name == name]
     leftovers = [c.name for c in everything if c.name.startswith(f"{name}-colibri-")]
     assert len(same) == 1 and not leftovers, (same, leftovers)
@@ -97,7 +97,7 @@ def _wait_for_a_swap(client: docker.DockerClient, names: list[str]) -> None:
     """Until a temporary copy of one of ``names`` exists (the batch is mid-way)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        listed = [c.name for c in client.containers.list(all=True)]
+        listed = [c.name for c in client.containers.list(all=True, ignore_removed=True)]
         if any(n.startswith(f"{name}-colibri-") for n in listed for name in names):
             return
         time.sleep(0.05)

@@ -46,7 +46,7 @@ def assert_recovered(
 ) -> str:
     """Exactly one container named ``name``, running; no -colibri- leftovers; the local tag
     names the image that runs. Returns the marker of the image it runs."""
-    everything = client.containers.list(all=True)
+    everything = client.containers.list(all=True, ignore_removed=True)
     same = [c for c in everything if c.name == name]
     leftovers = [c.name for c in everything if c.name.startswith(f"{name}-colibri-")]
     assert len(same) == 1 and not leftovers, (same, leftovers)

@@ -84,7 +84,7 @@ def test_a_crash_with_dependents_is_recovered(
     assert current_sharer.id == sharer.id and current_sharer.status == "running"
     leftovers = [
         c.name
-        for c in docker_client.containers.list(all=True)
+        for c in docker_client.containers.list(all=True, ignore_removed=True)
         if "-colibri-" in c.name and c.name.startswith((main.name, sharer.name))
     ]
     assert leftovers == []

@@ -88,7 +88,7 @@ def assert_untouched(client: docker.DockerClient, old: Any, v1: Published) -> No
     current = client.containers.get(old.name)
     assert current.id == old.id and current.status == "running"
     assert client.images.get(v1.ref).id == v1.image_id
-    names = [c.name for c in client.containers.list(all=True)]
+    names = [c.name for c in client.containers.list(all=True, ignore_removed=True)]
     assert not [n for n in names if n.startswith(f"{old.name}-colibri-")]
 
 
@@ -243,7 +243,7 @@ def assert_updated_once(
     statuses = sorted(o["status"] for o in outcomes)
     why = [(o["status"], o["reason"], o["old_image_id"], o["new_image_id"]) for o in outcomes]
     assert statuses in (["skipped", "updated"], ["up_to_date", "updated"]), why
-    everything = docker_client.containers.list(all=True)
+    everything = docker_client.containers.list(all=True, ignore_removed=True)
     same_name = [c for c in everything if c.name == name]
     assert len(same_name) == 1 and same_name[0].status == "running"
     assert same_name[0].image.id != v1.image_id

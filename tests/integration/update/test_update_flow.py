@@ -51,7 +51,7 @@ def test_an_update_replaces_the_image_and_keeps_the_name(
     assert new.status == "running"
     with pytest.raises(docker.errors.NotFound):
         docker_client.containers.get(old.id)
-    names = [c.name for c in docker_client.containers.list(all=True)]
+    names = [c.name for c in docker_client.containers.list(all=True, ignore_removed=True)]
     assert not [n for n in names if n.startswith(old.name + "-colibri")]
     # the tag now names the new image; the next check sees it up to date
     assert docker_client.images.get(v1.ref).id == new.image.id
@@ -130,7 +130,7 @@ def test_a_broken_new_image_is_rolled_back_and_the_old_container_runs(
     assert current.status == "running"
     assert marker_of(current) == v1.marker
     assert docker_client.images.get(v1.ref).id == v1.image_id  # the tag was put back
-    names = [c.name for c in docker_client.containers.list(all=True)]
+    names = [c.name for c in docker_client.containers.list(all=True, ignore_removed=True)]
     assert not [n for n in names if n.startswith(old.name + "-colibri")]
 
 

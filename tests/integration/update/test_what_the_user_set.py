@@ -5,11 +5,20 @@ that an orchestrator runs alone."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 
+from colibri.clock import SystemClock
+from colibri.domain.journal import RunStatus
+from colibri.domain.model import CheckResult, CheckStatus
+from colibri.domain.refs import parse_reference
+from colibri.engine import DockerEngine, connect
+from colibri.store import make_store
+from colibri.update.model import UpdateOptions
+from colibri.update.pipeline import UpdatePipeline
 from tests.support.docker_env import DockerTracker
 from tests.support.registry import free_port
 from tests.support.scenario import ColibriCli, Published, Publisher
@@ -115,3 +124,52 @@ def test_an_orchestrated_container_is_skipped_with_the_reason(
     assert docker_tracker.client.containers.get(old.name).id == old.id
     checked = colibri.run("check", old.name, "--format", "json")
     assert checked.returncode == 0 and words in checked.stderr
+
+
+class TagMovedBeforeCreate:
+    """The real engine, except that someone points the tag back at the old image right after
+    Colibri pointed it at the pulled one (so a create by tag would run the old image)."""
+
+    def __init__(self, engine: DockerEngine, old_image_id: str) -> None:
+        self.engine = engine
+        self.old_image_id = old_image_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def tag_image(self, image_id: str, repository: str, tag: str) -> None:
+        self.engine.tag_image(image_id, repository, tag)
+        self.engine.tag_image(self.old_image_id, repository, tag)
+
+
+def test_a_created_container_not_running_the_checked_image_is_refused_and_rolled_back(
+    upstream: Upstream, docker_tracker: DockerTracker, tmp_path: Path
+) -> None:
+    v1, v2 = upstream()
+    old = docker_tracker.run(v1.ref, "moved", labels=OPT_IN)
+    engine = connect()
+    container = engine.get_container(old.name)
+    result = CheckResult(
+        container.name,
+        container.config_image,
+        CheckStatus.UPDATE_AVAILABLE,
+        current_digest=v1.digest,
+        remote_digest=v2.digest,
+        container_id=container.id,
+        image_id=container.image_id,
+        checked=container,
+        ref=parse_reference(v1.ref),
+    )
+    with make_store(f"sqlite:///{tmp_path / 'colibri.db'}") as store:
+        pipeline = UpdatePipeline(
+            TagMovedBeforeCreate(engine, v1.image_id),
+            store.journal,
+            SystemClock(),
+        )
+        [outcome] = pipeline.update([result], UpdateOptions())
+    assert outcome.status is RunStatus.FAILED, outcome
+    assert "not the pulled and checked" in outcome.reason
+    current = docker_tracker.client.containers.get(old.name)
+    assert current.id == old.id and current.status == "running"
+    names = [str(c.name) for c in docker_tracker.client.containers.list(all=True)]
+    assert not [n for n in names if n.startswith(f"{old.name}-colibri-")]

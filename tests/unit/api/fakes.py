@@ -34,8 +34,10 @@ from colibri.errors import LockHeld
 from colibri.services.audit import AuditService
 from colibri.services.containers import CheckSummary, EnvironmentCheck
 from colibri.services.runs import Pause
+from colibri.services.skips import SkipService
 from colibri.services.targets import DeliveryReport
 from colibri.store.conflicts import StoreConflict
+from tests.fakes import FakeClock, MemorySkips
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -298,6 +300,7 @@ class Fakes:
     targets: FakeTargets = field(default_factory=FakeTargets)
     metrics: FakeMetrics = field(default_factory=FakeMetrics)
     health: FakeHealth = field(default_factory=FakeHealth)
+    skips: SkipService = field(default_factory=lambda: SkipService(MemorySkips(), FakeClock()))
     audit_store: FakeAuditStore = field(default_factory=lambda: FakeAuditStore())
     bad_digests: FakeBadDigests = field(default_factory=lambda: FakeBadDigests())
     plans: FakePlans = field(default_factory=lambda: FakePlans())
@@ -316,6 +319,7 @@ class Fakes:
             targets=self.targets,
             metrics=self.metrics,
             health=self.health,
+            skips=self.skips,
             audit=AuditService(self.audit_store),
             bad_digests=self.bad_digests,
             plans=self.plans,

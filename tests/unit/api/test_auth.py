@@ -23,6 +23,7 @@ PARAMS = {
     "target_id": "1",
     "environment": "local",
     "name": "web",
+    "skip_id": "1",
 }
 WRITES = {"POST", "PUT", "PATCH"}
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]

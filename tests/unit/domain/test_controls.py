@@ -40,3 +40,21 @@ def test_errors_name_the_level() -> None:
         effective_window({"colibri.window": "Sam 02:00-05:00"})
     with pytest.raises(ConfigError, match=r"COLIBRI_MIN_AGE: 'soon' is not a duration"):
         effective_min_age({}, ("COLIBRI_MIN_AGE", "soon"))
+
+
+def test_update_hold_says_why_an_update_must_wait() -> None:
+    from datetime import UTC, datetime
+
+    from colibri.domain.controls import ControlNotes, update_hold
+
+    saturday_night = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+    windowed = ControlNotes(window="Sat,Sun 02:00-05:00")
+    assert update_hold(None, saturday_night, timedelta(minutes=5)) is None
+    assert update_hold(windowed, saturday_night, timedelta(minutes=5)) is None
+    late = update_hold(windowed, saturday_night, timedelta(hours=3))
+    assert late is not None and "would not finish before the window" in late
+    closed = update_hold(windowed, datetime(2026, 12, 7, 3, tzinfo=UTC), timedelta(minutes=5))
+    assert closed is not None and closed.startswith("outside the window Sat,Sun 02:00-05:00")
+    young = ControlNotes(eligible_at=datetime(2026, 12, 6, tzinfo=UTC), window="* 00:00-24:00")
+    hold = update_hold(young, saturday_night, timedelta(minutes=5))
+    assert hold == "not old enough: eligible at 2026-12-06 00:00 UTC"

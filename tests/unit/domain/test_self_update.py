@@ -65,9 +65,11 @@ def test_the_helper_shares_volumes_user_groups_network_and_settings() -> None:
         },
         "HostConfig": {"GroupAdd": ["106"], "NetworkMode": "backend"},
     }
-    body = helper_body(own, "reg/colibri@sha256:" + "a" * 64, ("update", "colibri"))
+    body = helper_body(own, "reg/colibri@sha256:" + "a" * 64, ("update", "colibri"), delay=2)
     assert body["Image"] == "reg/colibri@sha256:" + "a" * 64
-    assert body["Entrypoint"] == ["colibri"] and body["Cmd"] == ["update", "colibri"]
+    # a moment late, so that the update that started it has released the container's lock
+    assert body["Entrypoint"] == ["/bin/sh", "-c", 'sleep "$0" && exec colibri "$@"', "2"]
+    assert body["Cmd"] == ["update", "colibri"]
     assert body["Env"] == [
         "COLIBRI_API_PORT=9000",
         "DOCKER_HOST=unix:///var/run/docker.sock",

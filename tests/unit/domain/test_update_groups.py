@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckResult, CheckStatus, Container
 from colibri.domain.planner import settled_by_check, update_groups
 from colibri.domain.refs import parse_reference
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def container(name: str, *, depends_on: str = "", network_mode: str = "") -> Container:
@@ -43,10 +48,16 @@ def test_the_check_settles_what_is_not_to_be_updated() -> None:
     pinned = CheckResult("web", "app@sha256:x", CheckStatus.PINNED, "pinned by digest")
     deferred = CheckResult("web", "app:1", CheckStatus.DEFERRED, "429")
     broken = CheckResult("web", "app:1", CheckStatus.ERROR, "manifest unknown")
-    assert settled_by_check(up) == (RunStatus.UP_TO_DATE, "up to date")
-    assert settled_by_check(pinned) == (RunStatus.SKIPPED, "pinned: pinned by digest")
-    assert settled_by_check(deferred) == (RunStatus.SKIPPED, "deferred: 429")
-    assert settled_by_check(broken) == (RunStatus.FAILED, "check failed: manifest unknown")
+    assert settled_by_check(up, NOW, VerifyPolicy()) == (RunStatus.UP_TO_DATE, "up to date")
+    assert settled_by_check(pinned, NOW, VerifyPolicy()) == (
+        RunStatus.SKIPPED,
+        "pinned: pinned by digest",
+    )
+    assert settled_by_check(deferred, NOW, VerifyPolicy()) == (RunStatus.SKIPPED, "deferred: 429")
+    assert settled_by_check(broken, NOW, VerifyPolicy()) == (
+        RunStatus.FAILED,
+        "check failed: manifest unknown",
+    )
 
 
 def test_an_update_needs_the_container_its_reference_and_a_digest() -> None:
@@ -60,7 +71,7 @@ def test_an_update_needs_the_container_its_reference_and_a_digest() -> None:
         checked=subject,
         ref=ref,
     )
-    assert settled_by_check(ready) is None
+    assert settled_by_check(ready, NOW, VerifyPolicy()) is None
     unparsed = CheckResult(
         "web",
         "app:1",
@@ -69,7 +80,10 @@ def test_an_update_needs_the_container_its_reference_and_a_digest() -> None:
         remote_digest="sha256:n",
         checked=subject,
     )
-    assert settled_by_check(unparsed) == (RunStatus.FAILED, "check failed: newer")
+    assert settled_by_check(unparsed, NOW, VerifyPolicy()) == (
+        RunStatus.FAILED,
+        "check failed: newer",
+    )
     moved = CheckResult(
         "web", "app:1", CheckStatus.UPDATE_AVAILABLE, target_tag="2", checked=subject, ref=ref
     )

@@ -558,3 +558,8 @@ def test_tags_that_stay_versions(tag: str) -> None:
 def test_a_commit_tag_is_never_moved_to_another_commit() -> None:
     assert newest_tag("1a2b3c4", ["5a6b7c8", "9a0b1c2"], ALL) is None
     assert newest_tag("1.0.0", ["1a2b3c4", "1.0.1", "9f8e7d6c"], ALL) == "1.0.1"
+
+
+def test_two_and_four_digit_years_are_families_apart() -> None:
+    assert newest_tag("20.04", ["2022.04", "22.04"], ALL) == "22.04"
+    assert newest_tag("2022.04", ["24.04", "2024.04"], ALL) == "2024.04"
