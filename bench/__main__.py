@@ -8,13 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import api_bench, check_bench, scheduler_bench, update_bench
+from bench import api_bench, check_bench, scheduler_bench, ui_bench, update_bench
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "check": check_bench.run,
     "update": update_bench.run,
     "scheduler": scheduler_bench.run,
     "api": api_bench.run,
+    "ui": ui_bench.run,
 }
 RESULTS = Path(".bench/results.json")
 

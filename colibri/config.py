@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     docker_config: Path = Field(default_factory=_default_docker_config)
     certs_dir: Path = Path("/etc/docker/certs.d")
     insecure_registries: CommaList = ()
+    #: the D-Bus bus of the systemd that runs podman units: SYSTEM, SESSION or an address
+    systemd_bus: str = "SYSTEM"
     registry_concurrency: int = Field(4, ge=1, le=64)
     registry_timeout: float = Field(10.0, gt=0, le=300)
     rate_limit_wait: float = Field(10.0, ge=0, le=3600)
@@ -142,6 +144,9 @@ class Settings(BaseSettings):
     """COLIBRI_CHECK_INTERVAL: how often ``colibri serve`` checks every container (fresh
     ``GET /api/containers``, "update available" notifications), as ``30m``, ``6h`` or
     seconds; ``off`` never (default 6h; the first check runs at start)."""
+    session_lifetime: timedelta = timedelta(hours=12)
+    """COLIBRI_SESSION_LIFETIME: how long a web UI sign-in lasts, as ``30m``, ``12h`` or
+    seconds (default 12h; never longer than the token it was made with)."""
 
     notify_urls: CommaList = ()
     """COLIBRI_NOTIFY_URLS: Apprise URLs (separated by spaces or commas) told of every event by
@@ -302,7 +307,7 @@ class Settings(BaseSettings):
         }[str(info.field_name)]
         return str(parse(value).value)
 
-    @field_validator("scan_db_max_age", "check_interval", mode="before")
+    @field_validator("scan_db_max_age", "check_interval", "session_lifetime", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         if not isinstance(value, str):

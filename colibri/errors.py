@@ -55,6 +55,7 @@ __all__ = [
     "ScanError",
     "SignatureError",
     "StoreError",
+    "UnitError",
     "UnsupportedManifest",
     "UpdateError",
 ]
@@ -187,6 +188,12 @@ class PullFailed(EngineError):
     """The pull stream reported an error."""
 
     kind = "pull_failed"
+
+
+class UnitError(EngineError):
+    """systemd refused a unit's restart, its job failed to end, or the bus is unreachable."""
+
+    kind = "unit"
 
 
 class ScanError(ColibriError):

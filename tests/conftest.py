@@ -12,4 +12,6 @@ pytest_plugins = [
     "tests.support.registry",
     "tests.support.scenario",
     "tests.support.colibri_image",
+    "tests.support.engines",
+    "tests.support.systemd_standin",
 ]

@@ -52,6 +52,7 @@ class FakeEngine:
     containers: list[Container] = field(default_factory=list)
     images: dict[str, LocalImage] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
+    kind: str = "docker"
     published: dict[str, LocalImage] = field(default_factory=dict)
     image_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     crashing: set[str] = field(default_factory=set)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from colibri import __version__
@@ -11,6 +13,7 @@ from colibri.api.middleware import BodyLimit, SecurityHeaders
 from colibri.api.routes import include_routers
 from colibri.api.sse import StreamSlots
 from colibri.api.throttle import AuthThrottle
+from colibri.api.web import default_dist, install_web
 from colibri.config import Settings
 
 __all__ = ["create_app"]
@@ -18,11 +21,14 @@ __all__ = ["create_app"]
 _DESCRIPTION = """\
 Colibri keeps running containers on their newest image, and never loses one.
 
-Every route but `/healthz` (and these pages, `/docs` and `/openapi.json`, which describe
-the API and hold no data) needs an API token: `Authorization: Bearer colibri_…`
-(`colibri token create --permission …`). Without a valid one the answer is 401; without the
-route's permission, 403 naming it. A field that is wrong is a 422 whose `detail` names it
-(`loc`) and says why (`msg`); an unknown id is a 404; a clash with what is stored a 409.
+Every route but `/healthz`, signing in (`/api/session`) and these pages (`/docs` and
+`/openapi.json`, which describe the API and hold no data) needs an API token:
+`Authorization: Bearer colibri_…` (`colibri token create --permission …`), or the web UI's
+session cookie (`POST /api/session` with a token; a change sent with the cookie also needs
+the header `X-Colibri-Request: 1`, and an `Origin`, when sent, of this service). Without a
+valid one the answer is 401; without the route's permission, 403 naming it. A field that
+is wrong is a 422 whose `detail` names it (`loc`) and says why (`msg`); an unknown id is a
+404; a clash with what is stored a 409.
 
 `/metrics` (Prometheus) needs a token with `containers:read`, like every other read: give
 Prometheus one in its scrape configuration (`authorization: {credentials: colibri_…}`).
@@ -41,13 +47,18 @@ _TAGS = [
     {"name": "environments", "description": "The Docker hosts Colibri manages."},
     {"name": "notifications", "description": "Where notifications go."},
     {"name": "schedules", "description": "Cron expressions explained."},
+    {"name": "session", "description": "The web UI's sign-in: a token for a cookie."},
+    {"name": "tokens", "description": "API tokens: made, listed, revoked."},
     {"name": "system", "description": "Health and Prometheus metrics."},
     {"name": "audit", "description": "Who changed what through the API, and when."},
 ]
 
 
-def create_app(services: ApiServices, settings: Settings) -> FastAPI:
-    """The API over ``services``; OpenAPI at ``/openapi.json``, its pages at ``/docs``.
+def create_app(
+    services: ApiServices, settings: Settings, *, web_dist: Path | None = None
+) -> FastAPI:
+    """The API over ``services``; OpenAPI at ``/openapi.json``, its pages at ``/docs``, the
+    web UI built in ``web_dist`` (the package's ``web_dist`` by default) at ``/``.
 
     ``settings`` are kept for the routes (``SettingsDep``); binding the address is the
     caller's business (``colibri serve`` binds 127.0.0.1 by default). Every answer carries
@@ -60,6 +71,8 @@ def create_app(services: ApiServices, settings: Settings) -> FastAPI:
         description=_DESCRIPTION,
         openapi_tags=_TAGS,
         dependencies=[KnownQuery],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     app.state.settings = settings
@@ -67,6 +80,7 @@ def create_app(services: ApiServices, settings: Settings) -> FastAPI:
     app.state.stream_slots = StreamSlots(settings.api_streams_per_token)
     install_error_handlers(app)
     include_routers(app)
+    install_web(app, web_dist or default_dist())
     app.add_middleware(BodyLimit, limit=settings.api_max_body)
     app.add_middleware(SecurityHeaders)
     return app

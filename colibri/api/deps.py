@@ -5,11 +5,15 @@ bodies refuse unknown fields: a misspelt filter would otherwise be ignored and a
 everything.
 
 Authentication is a bearer token (``Authorization: Bearer colibri_…``) checked by
-``TokenService.authenticate``: without one, or with one that is unknown, revoked or expired,
-the answer is 401 with ``WWW-Authenticate: Bearer``, and a refused token counts against the
-client (:mod:`colibri.api.throttle`: too many in a minute and it gets 429).
-``require(permission)`` then answers 403, naming the permission, when the token lacks it
-(``admin`` has them all). A token is never logged, not even in part.
+``TokenService.authenticate``, or else the web UI's session cookie checked by
+``SessionService.authenticate`` (it acts with its token's permissions): without either, or
+with one that is unknown, revoked or expired, the answer is 401 with
+``WWW-Authenticate: Bearer``, and a refused token or session counts against the client
+(:mod:`colibri.api.throttle`: too many in a minute and it gets 429). A request
+authenticated by the cookie that may change something (not GET or HEAD) must also pass
+``colibri.domain.sessions.csrf_refusal`` (403 otherwise). ``require(permission)`` then
+answers 403, naming the permission, when the token lacks it (``admin`` has them all). A
+token is never logged, not even in part.
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ from colibri.api.ports import (
     PlanApi,
     RunApi,
     ScheduleApi,
+    SessionApi,
     SkipApi,
     TargetApi,
     TokenApi,
 )
 from colibri.api.throttle import auth_throttle, client_of
 from colibri.config import Settings
+from colibri.domain.sessions import COOKIE_NAME, CSRF_HEADER, csrf_refusal
 from colibri.domain.tokens import ApiToken, Permission
 
 __all__ = [
@@ -46,7 +52,9 @@ __all__ = [
     "ServicesDep",
     "SettingsDep",
     "TokenDep",
+    "bearer",
     "require",
+    "unauthorized",
 ]
 
 
@@ -62,13 +70,14 @@ class ApiServices:
     targets: TargetApi
     metrics: MetricsApi
     health: HealthApi
+    sessions: SessionApi
     skips: SkipApi
     audit: AuditApi
     bad_digests: BadDigestApi
     plans: PlanApi
 
 
-_bearer = HTTPBearer(
+bearer = HTTPBearer(
     auto_error=False,
     scheme_name="ApiToken",
     description="An API token (`colibri token create --permission …`).",
@@ -87,26 +96,43 @@ ServicesDep = Annotated[ApiServices, Depends(_services)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def _unauthorized(why: str) -> HTTPException:
+def unauthorized(why: str) -> HTTPException:
+    """A 401 saying ``why``, with the bearer challenge."""
     return HTTPException(401, detail=why, headers={"WWW-Authenticate": "Bearer"})
 
 
 def _token(
     request: Request,
     services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiToken:
-    """The token the request carries; 401 without a valid one, 429 for a client that has
-    failed too often (counted and logged by :mod:`colibri.api.throttle`)."""
+    """The token the request carries, or the one its session cookie acts for; 401 without
+    a valid one, 403 for a cookie-borne change that fails the CSRF rules, 429 for a client
+    that has failed too often (counted and logged by :mod:`colibri.api.throttle`)."""
     throttle, client = auth_throttle(request), client_of(request)
     throttle.check(client)
-    if credentials is None:  # not a guess: nothing to count
-        raise _unauthorized("an API token is needed: Authorization: Bearer <token>")
-    token = services.tokens.authenticate(credentials.credentials)
-    if token is None:
-        throttle.failed(client, "unknown, revoked or expired token")
-        raise _unauthorized("this API token is unknown, revoked or expired")
-    return token
+    if credentials is not None:
+        token = services.tokens.authenticate(credentials.credentials)
+        if token is None:
+            throttle.failed(client, "unknown, revoked or expired token")
+            raise unauthorized("this API token is unknown, revoked or expired")
+        return token
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie is None:  # not a guess: nothing to count
+        raise unauthorized("an API token is needed: Authorization: Bearer <token>")
+    found = services.sessions.authenticate(cookie)
+    if found is None:
+        throttle.failed(client, "unknown or ended session")
+        raise unauthorized("this session has ended: sign in again")
+    refused = csrf_refusal(
+        request.method,
+        request.headers.get("host"),
+        request.headers.get("origin"),
+        request.headers.get(CSRF_HEADER),
+    )
+    if refused is not None:
+        raise HTTPException(403, detail=refused)
+    return found[1]
 
 
 TokenDep = Annotated[ApiToken, Depends(_token)]
@@ -151,7 +177,9 @@ def _query_names(request: Request) -> set[str]:
     if path is None:
         return set(request.query_params)
     document: dict[str, Any] = request.app.openapi()
-    operation = document["paths"].get(path, {}).get(request.method.lower(), {})
+    if path not in document["paths"]:  # the web UI's pages: their query is the UI's own
+        return set(request.query_params)
+    operation = document["paths"][path].get(request.method.lower(), {})
     return {p["name"] for p in operation.get("parameters", ()) if p.get("in") == "query"}
 
 

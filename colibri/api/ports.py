@@ -12,7 +12,7 @@ field; a clash with stored rows raises a ``StoreError`` with ``kind == "conflict
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from colibri.domain.journal import RunRecord
     from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
     from colibri.domain.service_plan import LabelSlot
+    from colibri.domain.sessions import IssuedSession
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.skips import Skip
-    from colibri.domain.tokens import ApiToken
+    from colibri.domain.tokens import ApiToken, IssuedToken
     from colibri.services.containers import CheckSummary
     from colibri.services.runs import Pause
     from colibri.services.skips import SkipRequest
@@ -42,6 +43,7 @@ __all__ = [
     "PlanApi",
     "RunApi",
     "ScheduleApi",
+    "SessionApi",
     "SkipApi",
     "TargetApi",
     "TokenApi",
@@ -171,6 +173,32 @@ class TokenApi(Protocol):
     def authenticate(self, presented: str) -> ApiToken | None:
         """The active token whose secret is ``presented``, or ``None``."""
         ...
+
+    def create(
+        self, name: str, permissions: Iterable[str], expires_at: datetime | None = None
+    ) -> IssuedToken:
+        """A new token and its secret; ``Invalid`` naming the field, a conflict on ``name``."""
+        ...
+
+    def list(self) -> Sequence[ApiToken]:
+        """Every token, revoked ones included."""
+        ...
+
+    def revoke(self, token_id: int) -> ApiToken | None: ...
+
+
+class SessionApi(Protocol):
+    """Browser sessions made from API tokens (``SessionService``)."""
+
+    def sign_in(self, presented_token: str) -> tuple[IssuedSession, ApiToken] | None:
+        """A new session for an active token, or ``None``."""
+        ...
+
+    def authenticate(self, presented: str) -> tuple[IssuedSession, ApiToken] | None:
+        """The active session whose secret is ``presented``, with its token."""
+        ...
+
+    def sign_out(self, presented: str) -> bool: ...
 
 
 class TargetApi(Protocol):

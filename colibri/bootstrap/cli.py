@@ -51,6 +51,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
     from colibri.clock import SystemClock
     from colibri.engine.probe import NetworkProber
     from colibri.services.update import UpdateService
+    from colibri.systemd import SystemdUnits
     from colibri.update.locks import KeyClaims, UpdateLocks
     from colibri.update.pipeline import UpdatePipeline
     from colibri.update.recovery import Recoverer
@@ -74,6 +75,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             claims=claims,
             concurrency=settings.update_concurrency,
             hand_off=self_updater(settings),
+            units=SystemdUnits(settings.systemd_bus),
         )
         recoverer = Recoverer(
             engine,
@@ -81,6 +83,7 @@ def updater(settings: Settings) -> Iterator[UpdateService]:
             Verifier(engine, clock),
             environment=settings.environment,
             locks=UpdateLocks(store_journal, claims),
+            units=SystemdUnits(settings.systemd_bus),
         )
         yield UpdateService(check, pipeline, recoverer)
 

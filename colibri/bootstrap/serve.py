@@ -19,6 +19,7 @@ from colibri.domain.ports import (
     Clock,
     Engine,
     Notifier,
+    Units,
 )
 from colibri.errors import ColibriError, ConfigError
 
@@ -98,7 +99,7 @@ def serve(settings: Settings) -> Iterator[Service]:
         local = _ensure_local(settings, parts.environments)
         recovered = _recover_everywhere(parts)
         parts.retention.prune()
-        services = _api_services(parts)
+        services = _api_services(parts, settings)
         yield Service(
             app=_create_app(services, settings),
             services=services,
@@ -123,6 +124,7 @@ class _ServeParts:
     scheduler: Scheduler
     bad_digests: BadDigestService
     retention: RetentionService
+    units: Units
 
 
 def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
@@ -180,6 +182,7 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         retention.prune()
 
     return _ServeParts(
+        units=_LazyUnits(settings.systemd_bus),
         store=store,
         clock=clock,
         engines=engines,
@@ -237,6 +240,30 @@ class _LazyRegistry:
         with self._lock:
             client = self._client
         return client.stats() if client is not None else {}
+
+
+class _LazyUnits:
+    """systemd's units on ``bus``, its D-Bus client loaded with the first unit restart (only
+    podman containers run by units ever need it)."""
+
+    def __init__(self, bus: str) -> None:
+        self.bus = bus
+        self._lock = threading.Lock()
+        self._units: Units | None = None
+
+    def _get(self) -> Units:
+        with self._lock:
+            if self._units is None:
+                from colibri.systemd import SystemdUnits
+
+                self._units = SystemdUnits(self.bus)
+            return self._units
+
+    def restart(self, unit: str) -> str:
+        return self._get().restart(unit)
+
+    def active_state(self, unit: str) -> str:
+        return self._get().active_state(unit)
 
 
 class _LazyProber:
@@ -328,6 +355,7 @@ def _runner(
         registry_auth=registry_auth_for(settings),
         controls=controls,
         self_updater=self_updater(settings),
+        units=_LazyUnits(settings.systemd_bus),
     )
     stores = RunnerStores(
         store.environments,
@@ -440,7 +468,11 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
             engine = parts.engines.engine_for(environment)
             verifier = Verifier(engine, parts.clock)
             recoverer = Recoverer(
-                engine, parts.store.journal, verifier, environment=environment.name
+                engine,
+                parts.store.journal,
+                verifier,
+                environment=environment.name,
+                units=parts.units,
             )
             outcomes.extend(recoverer.recover_all())
         except ColibriError as exc:
@@ -450,11 +482,12 @@ def _recover_everywhere(parts: _ServeParts) -> list[RecoveryOutcome]:
     return outcomes
 
 
-def _api_services(parts: _ServeParts) -> ApiServices:
+def _api_services(parts: _ServeParts, settings: Settings) -> ApiServices:
     from colibri.api import ApiServices
     from colibri.services.audit import AuditService
     from colibri.services.health import HealthService
     from colibri.services.schedules import ScheduleService
+    from colibri.services.sessions import SessionService
     from colibri.services.skips import SkipService
     from colibri.services.targets import TargetService
 
@@ -468,6 +501,7 @@ def _api_services(parts: _ServeParts) -> ApiServices:
         targets=TargetService(store.notification_targets, _LazyNotifier(), _validate_url, clock),
         metrics=parts.metrics,
         health=HealthService(store.environments, parts.engines, lambda: parts.scheduler.alive),
+        sessions=SessionService(store.web_sessions, store.tokens, clock, settings.session_lifetime),
         skips=SkipService(store.skips, clock),
         audit=AuditService(store.audit),
         bad_digests=parts.bad_digests,

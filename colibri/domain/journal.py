@@ -38,6 +38,7 @@ class Step(StrEnum):
     RENAME_NEW = "rename_new"
     STOP = "stop"
     START = "start"
+    RESTART = "restart"  # a unit's restart (containers run by systemd units)
     VERIFY = "verify"
     DEPENDENTS = "dependents"
     COMMIT = "commit"

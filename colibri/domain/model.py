@@ -67,7 +67,8 @@ class Container:
     ``config_image`` is the reference the container was created with (``Config.Image``), never
     the image's first RepoTag; ``image_id`` is the ID of the image it runs (``.Image``).
     ``reference_current`` is True when the daemon says ``config_image`` still names that image
-    (``docker ps`` shows the reference, not the ID), None when unknown.
+    (``docker ps`` shows the reference, not the ID), None when unknown. ``pod`` names the
+    podman pod the container belongs to (``""`` outside podman pods).
     """
 
     id: str
@@ -78,6 +79,7 @@ class Container:
     state: str = "running"
     network_mode: str = ""
     reference_current: bool | None = None
+    pod: str = ""
 
     @property
     def running(self) -> bool:

@@ -16,24 +16,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from colibri.domain.units import UNIT_LABEL, unit_skip_reason
+
 __all__ = ["SWARM_TASK_LABEL", "SYSTEMD_UNIT_LABEL", "orchestrated_by"]
 
 SWARM_TASK_LABEL = "com.docker.swarm.task.id"
 SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
-SYSTEMD_UNIT_LABEL = "PODMAN_SYSTEMD_UNIT"
+SYSTEMD_UNIT_LABEL = UNIT_LABEL
 KUBERNETES_POD_LABEL = "io.kubernetes.pod.uid"
 KUBERNETES_POD_NAME_LABEL = "io.kubernetes.pod.name"
 
 
-def orchestrated_by(labels: Mapping[str, str]) -> str | None:
-    """Why a container with these labels must not be recreated by Colibri, or ``None``."""
+def orchestrated_by(
+    labels: Mapping[str, str], *, pod: str = "", engine: str = "docker"
+) -> str | None:
+    """Why a container with these labels (in the podman pod ``pod``, if any) must not be
+    recreated by Colibri on ``engine``, or ``None``. A container in a pod shares the pod's
+    namespaces and is started and stopped with it: a copy made outside the pod would lose
+    them. A unit's container is updated through its unit on podman
+    (:mod:`colibri.domain.units`), skipped elsewhere."""
     if labels.get(SWARM_TASK_LABEL):
         service = labels.get(SWARM_SERVICE_LABEL) or "its service"
         return f"a Swarm task of {service}: the swarm manager recreates it (update the service)"
     if labels.get(SYSTEMD_UNIT_LABEL):
-        unit = labels[SYSTEMD_UNIT_LABEL]
-        return f"run by the systemd unit {unit}: the unit recreates it (update it through the unit)"
+        return unit_skip_reason(labels, engine)
     if labels.get(KUBERNETES_POD_LABEL):
-        pod = labels.get(KUBERNETES_POD_NAME_LABEL) or labels[KUBERNETES_POD_LABEL]
-        return f"a container of the Kubernetes pod {pod}: the kubelet owns it"
+        kube_pod = labels.get(KUBERNETES_POD_NAME_LABEL) or labels[KUBERNETES_POD_LABEL]
+        return f"a container of the Kubernetes pod {kube_pod}: the kubelet owns it"
+    if pod:
+        return f"in the podman pod {pod}: it shares the pod's namespaces (update the pod)"
     return None

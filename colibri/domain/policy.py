@@ -32,6 +32,7 @@ from colibri.domain.model import Container
 from colibri.domain.orchestrated import orchestrated_by
 from colibri.domain.probing import probe_problem
 from colibri.domain.transient import replaced_by
+from colibri.domain.units import podman_reference_problem
 from colibri.domain.versions import TagRules, VersionPolicy
 from colibri.errors import ConfigError
 
@@ -167,8 +168,10 @@ def select_containers(
     names: Sequence[str] = (),
     all_running: bool = False,
     include_stopped: bool = False,
+    engine: str = "docker",
 ) -> Selection:
-    """Apply the selection rules.
+    """Apply the selection rules (``engine``: ``docker`` or ``podman``, where the containers
+    run).
 
     Names on the command line select those containers (by name or ID prefix, any state);
     ``all_running`` selects every running container; otherwise the opted-in ones (running only
@@ -193,13 +196,15 @@ def select_containers(
             continue
         verdict = opt_in(container.labels)
         warnings.extend(f"{container.name}: {note}; ignored" for note in verdict.warnings)
-        orchestrated = orchestrated_by(container.labels)
+        orchestrated = orchestrated_by(container.labels, pod=container.pod, engine=engine)
         if verdict.state is OptIn.DISABLED:
             excluded[container.name] = verdict.reason
         elif orchestrated is not None:
             excluded[container.name] = orchestrated
         elif verdict.state is OptIn.INVALID:
             invalid.append((container, verdict.reason))
+        elif refused := podman_reference_problem(container.labels, container.config_image):
+            invalid.append((container, refused))
         elif (problem := probe_problem(container.labels, container.network_mode)) is not None:
             invalid.append((container, problem))
         else:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # annotations only: importing a port costs nothing at run tim
     from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
     from colibri.domain.refs import ImageRef
     from colibri.domain.scanning import ScanFailure, ScannerInfo, ScanReport
+    from colibri.domain.sessions import IssuedSession
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.signatures import SignatureResult
     from colibri.domain.skips import NewSkip, Skip
@@ -52,11 +53,16 @@ __all__ = [
     "SignatureVerifier",
     "Skips",
     "StoredScan",
+    "Units",
+    "WebSessions",
 ]
 
 
 class Engine(Protocol):
-    """One Docker daemon."""
+    """One Docker daemon, or podman's Docker-compatible service."""
+
+    #: ``docker`` or ``podman``: which rules apply (units, pods).
+    kind: str
 
     def list_containers(self, *, include_stopped: bool = False) -> list[Container]:
         """Every container (running ones only unless ``include_stopped``), with the reference
@@ -120,6 +126,19 @@ class Engine(Protocol):
 
     def containers_using_image(self, image_id: str) -> list[str]:
         """IDs of the containers (any state) created from ``image_id``."""
+        ...
+
+
+class Units(Protocol):
+    """systemd's unit manager (its D-Bus API), for containers their units run."""
+
+    def restart(self, unit: str) -> str:
+        """Restart ``unit`` (job mode ``replace``), wait for the job to end and return its
+        result (``done`` on success). Raises ``UnitError``."""
+        ...
+
+    def active_state(self, unit: str) -> str:
+        """The unit's ``ActiveState``. Raises ``UnitError``."""
         ...
 
 
@@ -503,6 +522,29 @@ class ApiTokens(Protocol):
 
     def touch(self, token_id: int) -> None:
         """Record a use now (cheap: writes at most once a minute per token)."""
+        ...
+
+
+class WebSessions(Protocol):
+    """Browser sessions, stored as hashes of their secrets (``colibri.store.SqlWebSessions``).
+
+    A session is only as good as its token: ``find_active`` gives ``None`` once the token is
+    revoked or expired, as once the session itself has expired."""
+
+    def create(self, token_id: int, expires_at: datetime) -> IssuedSession:
+        """A new session for the token; the only place its secret appears."""
+        ...
+
+    def find_active(self, presented: str) -> tuple[IssuedSession, ApiToken] | None:
+        """The session whose secret is ``presented`` and its token, while both are active."""
+        ...
+
+    def delete(self, presented: str) -> bool:
+        """End the session whose secret is ``presented``; ``False`` if there is none."""
+        ...
+
+    def purge_expired(self) -> int:
+        """Delete the sessions past their expiry; how many."""
         ...
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "RenameNewStep",
     "RenameOldStep",
     "ResolveStep",
+    "RestartStep",
     "RollbackStep",
     "SnapshotStep",
     "StartStep",
@@ -48,6 +49,11 @@ def _opt(data: Mapping[str, Any], key: str) -> str | None:
 def _map(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = data.get(key)
     return value if isinstance(value, Mapping) else {}
+
+
+def _unit(unit: str) -> dict[str, Any]:
+    """The ``unit`` key, only on a unit's rows."""
+    return {"unit": unit} if unit else {}
 
 
 def _list(data: Mapping[str, Any], key: str) -> Sequence[Any]:
@@ -327,6 +333,23 @@ class StartStep(StepPayload):
 
 
 @dataclass(frozen=True, slots=True)
+class RestartStep(StepPayload):
+    """A container its systemd unit runs: the unit is restarted (it recreates the container
+    from the tag)."""
+
+    STEP: ClassVar[Step] = Step.RESTART
+    unit: str
+    name: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RestartStep:
+        return cls(_str(data, "unit"), _str(data, "name"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
 class VerifyStep(StepPayload):
     STEP: ClassVar[Step] = Step.VERIFY
     new_id: str
@@ -371,13 +394,14 @@ class CommitStep(StepPayload):
     STEP: ClassVar[Step] = Step.COMMIT
     old_id: str
     new_id: str
+    unit: str = ""  # the systemd unit that restarted it, for a unit's container
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CommitStep:
-        return cls(_str(data, "old_id"), _str(data, "new_id"))
+        return cls(_str(data, "old_id"), _str(data, "new_id"), _str(data, "unit"))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"old_id": self.old_id, "new_id": self.new_id}
+        return {"old_id": self.old_id, "new_id": self.new_id} | _unit(self.unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +413,7 @@ class RollbackStep(StepPayload):
     old_id: str
     new_id: str | None = None
     was_running: bool = True
+    unit: str = ""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RollbackStep:
@@ -397,6 +422,7 @@ class RollbackStep(StepPayload):
             _str(data, "old_id"),
             _opt(data, "new_id"),
             bool(data.get("was_running", True)),
+            _str(data, "unit"),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -405,7 +431,7 @@ class RollbackStep(StepPayload):
             "old_id": self.old_id,
             "new_id": self.new_id,
             "was_running": self.was_running,
-        }
+        } | _unit(self.unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,13 +440,14 @@ class RecoverStep(StepPayload):
 
     STEP: ClassVar[Step] = Step.RECOVER
     actions: tuple[str, ...] = ()
+    unit: str = ""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RecoverStep:
-        return cls(tuple(str(item) for item in _list(data, "actions")))
+        return cls(tuple(str(item) for item in _list(data, "actions")), _str(data, "unit"))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"actions": list(self.actions)}
+        return {"actions": list(self.actions)} | _unit(self.unit)
 
 
 @dataclass(frozen=True, slots=True)

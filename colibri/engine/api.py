@@ -51,6 +51,7 @@ class EngineAPI:
         self.client = client
         self.host = host
         self.version = "1.41"
+        self.server: Mapping[str, Any] = {}  # the daemon's /version document
         self._closer = closer
 
     def close(self) -> None:
@@ -61,6 +62,7 @@ class EngineAPI:
     def negotiate(self) -> None:
         """Use the daemon's API version, capped at the newest this code knows."""
         info = self.json("GET", "/version", versioned=False, action="ask the daemon its version")
+        self.server = dict(info or {})
         server = _parse_version(str(info.get("ApiVersion") or "1.41"))
         if server < MIN_API:
             raise EngineError(
@@ -102,9 +104,11 @@ class EngineAPI:
         _raise_for_status(response, action)
         return response
 
-    def stream_lines(self, method: str, path: str, *, action: str, **kwargs: Any) -> Iterator[Any]:
+    def stream_lines(
+        self, method: str, path: str, *, action: str, versioned: bool = True, **kwargs: Any
+    ) -> Iterator[Any]:
         """Decoded JSON lines of a streaming answer (``docker pull`` progress)."""
-        url = self.url(path)
+        url = self.url(path, versioned=versioned)
         try:
             with self.client.stream(method, url, **kwargs) as response:
                 if response.status_code >= 400:

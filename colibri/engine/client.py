@@ -22,7 +22,7 @@ from colibri.engine.api import DEFAULT_HOST, EngineAPI, open_api, quote_name
 from colibri.engine.exec import run_exec
 from colibri.errors import EngineNotFound, PullFailed
 
-__all__ = ["DockerEngine", "connect"]
+__all__ = ["DockerEngine", "auth_header", "connect", "container_from_inspect"]
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,20 @@ def connect(
     tls: TlsFiles | None = None,
 ) -> DockerEngine:
     """Connect to the daemon at ``host`` (else ``DOCKER_HOST``, else the local socket) and
-    negotiate the API version; ``tls`` is a ``tcp://`` host's own TLS material."""
-    return DockerEngine(open_api(host, timeout=timeout, pool_size=pool_size, tls=tls))
+    negotiate the API version; ``tls`` is a ``tcp://`` host's own TLS material. A podman
+    service (its Docker-compatible API) gets the podman adapter."""
+    from colibri.engine.podman import PodmanEngine, is_podman
+
+    api = open_api(host, timeout=timeout, pool_size=pool_size, tls=tls)
+    if is_podman(api.server):
+        return PodmanEngine(api)
+    return DockerEngine(api)
 
 
 class DockerEngine:
     """One Docker daemon."""
+
+    kind = "docker"
 
     def __init__(self, api: EngineAPI) -> None:
         self.api = api
@@ -96,7 +104,7 @@ class DockerEngine:
         params = {"fromImage": repository, "tag": digest}
         if platform:
             params["platform"] = platform
-        headers = {"X-Registry-Auth": _auth_header(auth)} if auth else {}
+        headers = {"X-Registry-Auth": auth_header(auth)} if auth else {}
         for event in self.api.stream_lines(
             "POST",
             "/images/create",
@@ -279,7 +287,7 @@ def _primary_name(names: list[str]) -> str:
     return plain[0] if plain else (names[0].lstrip("/") if names else "")
 
 
-def _auth_header(auth: Mapping[str, str]) -> str:
+def auth_header(auth: Mapping[str, str]) -> str:
     """``X-Registry-Auth``: base64url JSON of the credentials, as the Engine API expects."""
     return base64.urlsafe_b64encode(json.dumps(dict(auth)).encode()).decode()
 

@@ -115,6 +115,7 @@ class CheckService:
             names=request.names,
             all_running=request.all_running,
             include_stopped=request.include_stopped,
+            engine=self.engine.kind,
         )
         results = self.check_containers(selection.containers, progress)
         results.extend(_failed(c, ConfigError(why)) for c, why in selection.invalid)

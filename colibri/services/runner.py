@@ -59,6 +59,7 @@ from colibri.domain.ports import (
     Journal,
     Prober,
     Registry,
+    Units,
 )
 from colibri.domain.refs import ImageRef
 from colibri.domain.service_plan import LabelSlot, Mode
@@ -130,6 +131,7 @@ class UpdateTools:
     registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None
     controls: ControlsFactory | None = None
     self_updater: SelfUpdater | None = None
+    units: Units | None = None  # systemd, for containers their units run (podman)
 
 
 @dataclass(frozen=True)
@@ -411,6 +413,7 @@ class SettingRunner:
             registry_auth=self.tools.registry_auth,
             claims=self._claims,
             hand_off=self.tools.self_updater,
+            units=self.tools.units,
         )
 
     def _start_row(self, environment: Environment, name: str, trigger: str) -> str:

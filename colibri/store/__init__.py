@@ -23,6 +23,7 @@ from colibri.store.migrate import current_revision, head_revision, upgrade, upgr
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
 from colibri.store.scan_reports import ScannerKey, ScanReports
 from colibri.store.scans import ScanRecord, ScanRecords, ScanStatus
+from colibri.store.sessions import SqlWebSessions
 from colibri.store.skips import SqlSeenImages, SqlSkips
 from colibri.store.tokens import SqlApiTokens
 from colibri.store.urls import redact
@@ -42,6 +43,7 @@ __all__ = [
     "SqlNotificationTargets",
     "SqlSeenImages",
     "SqlSkips",
+    "SqlWebSessions",
     "Store",
     "StoreConflict",
     "current_revision",

@@ -23,6 +23,7 @@ from colibri.store.migrate import upgrade, upgrade_engine
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
 from colibri.store.scan_reports import ScanReports
 from colibri.store.scans import ScanRecords
+from colibri.store.sessions import SqlWebSessions
 from colibri.store.skips import SqlSeenImages, SqlSkips
 from colibri.store.tokens import SqlApiTokens
 from colibri.store.urls import is_sqlite, normalise_url, sqlite_path
@@ -36,10 +37,11 @@ class Store:
 
     ``scans`` stores plain report documents; ``reports`` is the same table in terms of the
     domain's ``ScanReport``. The rest serve ``colibri serve``: environments, auto-update
-    settings (and the scheduler's claims), API tokens, notification targets and the
-    notification de-duplication log, the last check of each container, the numbered events of
-    runs (``activity``), the audit trail of API changes (``audit``), the digests not
-    to try again (``bad_digests``), the operator's skips and the candidate digests seen.
+    settings (and the scheduler's claims), API tokens and browser sessions, notification
+    targets and the notification de-duplication log, the last check of each container, the
+    numbered events of runs (``activity``), the audit trail of API changes (``audit``), the
+    digests not to try again (``bad_digests``), the operator's skips and the candidate
+    digests seen.
     """
 
     engine: Engine
@@ -50,6 +52,7 @@ class Store:
     environments: SqlEnvironments
     auto_updates: SqlAutoUpdates
     tokens: SqlApiTokens
+    web_sessions: SqlWebSessions
     notification_targets: SqlNotificationTargets
     notification_log: SqlNotificationLog
     container_statuses: SqlContainerStatuses
@@ -102,6 +105,7 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         environments=SqlEnvironments(sessions, clock),
         auto_updates=SqlAutoUpdates(sessions, clock),
         tokens=SqlApiTokens(sessions, clock),
+        web_sessions=SqlWebSessions(sessions, clock),
         notification_targets=SqlNotificationTargets(sessions, clock),
         notification_log=SqlNotificationLog(sessions, clock),
         container_statuses=SqlContainerStatuses(sessions, clock),

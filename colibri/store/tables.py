@@ -54,6 +54,7 @@ __all__ = [
     "ScanRecordRow",
     "SeenImageRow",
     "SkipRow",
+    "WebSessionRow",
 ]
 
 NAMING_CONVENTION = {
@@ -239,6 +240,21 @@ class ApiTokenRow(Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class WebSessionRow(Base):
+    """A browser session: the SHA-256 of its cookie's secret, the token it acts for."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (UniqueConstraint("session_hash"), NEVER_REUSED)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_hash: Mapped[str] = mapped_column(String(64))
+    token_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class NotificationTargetRow(Base):

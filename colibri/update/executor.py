@@ -25,7 +25,7 @@ from colibri.domain.clone import clone_config, created_image_problem, recorded_r
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
 from colibri.domain.journal import RunStatus, Step
-from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
+from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober, Units
 from colibri.domain.refs import ImageRef
 from colibri.domain.steps import (
     CommitStep,
@@ -45,6 +45,7 @@ from colibri.domain.steps import (
     VerifyStep,
 )
 from colibri.domain.transient import aside_name, new_name
+from colibri.domain.units import PODMAN_ENGINE, unit_of
 from colibri.errors import ColibriError, UpdateError
 from colibri.update.dependents import (
     SharerSwaps,
@@ -55,6 +56,7 @@ from colibri.update.dependents import (
 from colibri.update.images import remove_unused_image
 from colibri.update.model import AllowAll, UpdateOptions, UpdateOutcome, UpdateRequest
 from colibri.update.undo import plan_for, settle
+from colibri.update.unit_swap import UnitSwap, UnitUndo
 from colibri.update.verify import Verifier
 
 __all__ = ["Executor", "Pulls", "Transaction"]
@@ -95,6 +97,8 @@ class _Run:
     new_id: str | None = None
     temp_name: str = ""
     aside_name: str = ""
+    tag_ref: str = ""
+    previous_tag_image: str | None = None
     was_running: bool = True
     downtime_ms: int | None = None
     inspect: Mapping[str, Any] = field(default_factory=dict)
@@ -118,6 +122,7 @@ class Executor:
         gate: Gate | None = None,
         prober: Prober | None = None,
         registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None,
+        units: Units | None = None,
     ) -> None:
         self.engine = engine
         self.journal = journal
@@ -125,6 +130,7 @@ class Executor:
         self.gate: Gate = gate or AllowAll()
         self.verifier = Verifier(engine, clock, prober)
         self.registry_auth = registry_auth or (lambda _ref: None)
+        self.unit_swap = UnitSwap(engine, journal, units, self.verifier)
 
     def run(self, transaction: Transaction) -> UpdateOutcome:
         """The whole transaction for one container; never raises for expected failures."""
@@ -147,10 +153,13 @@ class Executor:
             return self._outcome(run, RunStatus.FAILED, f"{exc}; run `colibri recover`")
 
     def _transact(self, run: _Run) -> UpdateOutcome:
+        unit = unit_of(run.request.container.labels) if self.engine.kind == PODMAN_ENGINE else None
         try:
-            early = self._prepare(run)
+            early = self._prepare(run, snapshot=unit is None)
             if early is not None:
                 return early
+            if unit is not None:
+                return self._unit_transact(run, unit)
             self._create(run)
         except ColibriError as exc:
             return self._undo(run, exc, RunStatus.FAILED)
@@ -164,7 +173,36 @@ class Executor:
             return self._undo(run, exc, RunStatus.ROLLED_BACK)
         return self._commit(run)
 
-    def _prepare(self, run: _Run) -> UpdateOutcome | None:
+    def _unit_transact(self, run: _Run, unit: str) -> UpdateOutcome:
+        """The unit kind of the transaction (:mod:`colibri.update.unit_swap`): its unit
+        recreates the container, so the switch is a restart, and the undo another one."""
+        try:
+            run.new_id = self.unit_swap.switch(
+                run.id,
+                run.name,
+                unit,
+                run.new_image_id or "",
+                self._verify_policy(run),
+                run.keepalive,
+                lambda step: self._failpoint(run, step),
+            )
+        except ColibriError as exc:
+            reason = str(exc)
+            log.warning("update of %s through %s failed (%s); rolling back", run.name, unit, reason)
+            self._step(run, RollbackStep(reason, run.old_id, unit=unit))
+            try:
+                undo = UnitUndo(run.tag_ref, run.previous_tag_image)
+                self.unit_swap.undo(run.id, run.name, unit, undo)
+            except ColibriError as undo_error:
+                message = f"{reason}; rollback failed: {undo_error}; run `colibri recover`"
+                self.journal.log(run.id, "ERROR", message)
+                return self._outcome(run, RunStatus.FAILED, message)
+            return self._finish(run, RunStatus.ROLLED_BACK, reason)
+        self._step(run, CommitStep(run.old_id, run.new_id or "", unit))
+        self._failpoint(run, Step.COMMIT)
+        return self._finish(run, RunStatus.UPDATED, f"updated through {unit} and verified")
+
+    def _prepare(self, run: _Run, *, snapshot: bool = True) -> UpdateOutcome | None:
         """resolve, pull, gate, snapshot: nothing visible changes yet."""
         request = run.request
         self._step(
@@ -177,7 +215,8 @@ class Executor:
         verdict = self._gate(run)
         if not verdict.allowed:
             return self._blocked(run, verdict.reason)
-        self._snapshot(run)
+        if snapshot:
+            self._snapshot(run)
         return None
 
     def _pull(self, run: _Run) -> None:
@@ -189,6 +228,7 @@ class Executor:
         tag_ref = f"{ref.familiar_name}:{tag}"
         tagged = self.engine.inspect_image(tag_ref)
         previous = tagged.id if tagged else None
+        run.tag_ref, run.previous_tag_image = tag_ref, previous
         self._step(
             run, PullStep(ref.name, request.remote_digest, tag_ref, request.platform, previous)
         )

@@ -34,7 +34,7 @@ from colibri.domain.holders import HEARTBEAT_SECONDS
 from colibri.domain.journal import LockOwner, NewRun, RunStatus
 from colibri.domain.model import CheckResult, Container
 from colibri.domain.planner import settled_by_check, update_groups, update_order
-from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober
+from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober, Units
 from colibri.domain.refs import ImageRef
 from colibri.domain.steps import DoneStep
 from colibri.domain.transient import replaced_by
@@ -89,6 +89,7 @@ class UpdatePipeline:
         claims: KeyClaims | None = None,
         concurrency: int = 1,
         hand_off: HandOff | None = None,
+        units: Units | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
@@ -98,7 +99,13 @@ class UpdatePipeline:
         self.locks = UpdateLocks(journal, claims)
         self.concurrency = max(1, concurrency)
         self.executor = Executor(
-            engine, journal, clock, gate=gate, prober=prober, registry_auth=registry_auth
+            engine,
+            journal,
+            clock,
+            gate=gate,
+            prober=prober,
+            registry_auth=registry_auth,
+            units=units,
         )
 
     def updating(self, container_name: str) -> LockOwner | None:

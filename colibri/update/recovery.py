@@ -13,13 +13,14 @@ import logging
 from dataclasses import dataclass
 
 from colibri.domain.holders import holder_alive
-from colibri.domain.journal import LockOwner, RunRecord, RunStatus
-from colibri.domain.ports import Engine, Journal
+from colibri.domain.journal import LockOwner, RunRecord, RunStatus, Step
+from colibri.domain.ports import Engine, Journal, Units
 from colibri.domain.steps import DoneStep, RecoverStep
 from colibri.errors import ColibriError, LockHeld
 from colibri.instance import pid_runs, this_process
 from colibri.update.locks import UpdateLocks, lock_key, owner_for
 from colibri.update.undo import plan_for, settle
+from colibri.update.unit_swap import UnitSwap, recover_unit_run
 from colibri.update.verify import Verifier
 
 __all__ = ["Recoverer", "RecoveryOutcome"]
@@ -52,12 +53,14 @@ class Recoverer:
         *,
         environment: str,
         locks: UpdateLocks | None = None,
+        units: Units | None = None,
     ) -> None:
         self.engine = engine
         self.journal = journal
         self.verifier = verifier
         self.environment = environment
         self.locks = locks or UpdateLocks(journal)
+        self.unit_swap = UnitSwap(engine, journal, units, verifier)
 
     def recover_all(self) -> list[RecoveryOutcome]:
         """Recover every interrupted run of this environment, oldest first."""
@@ -77,6 +80,9 @@ class Recoverer:
             return RecoveryOutcome(run.id, run.container_name, None, str(exc))
 
     def _recover_locked(self, run: RunRecord) -> RecoveryOutcome:
+        if run.reached(Step.RESTART):  # the unit kind: its unit recreates the container
+            status = recover_unit_run(self.unit_swap, self.journal, run)
+            return RecoveryOutcome(run.id, run.container_name, status, status.value)
         plan = plan_for(self.engine, run)
         kinds = tuple(action.kind for action in plan.actions)
         self.journal.record_step(run.id, RecoverStep.STEP, RecoverStep(kinds).as_dict())

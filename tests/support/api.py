@@ -24,7 +24,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from colibri.config import Settings
 from colibri.domain.tokens import Permission
 
-__all__ = ["API_ROUTES", "OPEN_ROUTES", "ApiClient", "bearer"]
+__all__ = ["API_ROUTES", "BASE_URL", "OPEN_ROUTES", "ApiClient", "bearer"]
 
 BASE_URL = "http://colibri.test"
 
@@ -62,6 +62,9 @@ API_ROUTES: list[tuple[str, str, Permission | None]] = [
     ("DELETE", "/api/notifications/{target_id}", Permission.NOTIFICATIONS_MANAGE),
     ("POST", "/api/notifications/{target_id}/test", Permission.NOTIFICATIONS_MANAGE),
     ("GET", "/api/cron/describe", None),
+    ("GET", "/api/tokens", Permission.ADMIN),
+    ("POST", "/api/tokens", Permission.ADMIN),
+    ("DELETE", "/api/tokens/{token_id}", Permission.ADMIN),
     ("GET", "/metrics", Permission.CONTAINERS_READ),
     ("GET", "/api/audit", Permission.AUDIT_READ),
     ("GET", "/api/bad-digests", Permission.CONTAINERS_READ),
@@ -70,7 +73,12 @@ API_ROUTES: list[tuple[str, str, Permission | None]] = [
     ("POST", "/api/updates", Permission.UPDATES_RUN),
 ]
 #: The operations that need no token.
-OPEN_ROUTES = [("GET", "/healthz")]
+OPEN_ROUTES = [
+    ("GET", "/healthz"),
+    ("GET", "/api/session"),
+    ("POST", "/api/session"),
+    ("DELETE", "/api/session"),
+]
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -100,6 +108,10 @@ class ApiClient:
         sent = {**(bearer(self.token) if self.token else {}), **(headers or {})}
         call = partial(self._client.request, method, url, headers=sent, **kwargs)
         return self._portal.call(call)
+
+    def cookie(self, name: str) -> str | None:
+        """A cookie the client holds (set by an answer), or ``None``."""
+        return self._client.cookies.get(name)
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)

@@ -35,10 +35,20 @@ class Published:
 
 class Publisher:
     """Builds images and publishes them, leaving the daemon as a user's daemon would be: it
-    has what was pulled, not what upstream built."""
+    has what was pulled, not what upstream built. ``api`` builds and pushes (upstream);
+    ``host_api`` (default: the same daemon) is the user's engine, where images are pulled
+    and tagged."""
 
-    def __init__(self, api: docker.APIClient, images: ImageFactory, registry: RegistryServer):
+    def __init__(
+        self,
+        api: docker.APIClient,
+        images: ImageFactory,
+        registry: RegistryServer,
+        *,
+        host_api: docker.APIClient | None = None,
+    ):
         self.api = api
+        self.host_api = host_api or api
         self.images = images
         self.registry = registry
 
@@ -63,12 +73,12 @@ class Publisher:
         self.pull(v1)
         v2 = self.publish(repository, tag, **v2_build)
         self.forget(v2)
-        self.api.tag(v1.image_id, v1.repository, tag)
+        self.host_api.tag(v1.image_id, v1.repository, tag)
         return v1, v2
 
     def pull(self, published: Published) -> None:
         """What a user does: pull the tag (records the RepoDigest)."""
-        self.api.pull(published.repository, tag=published.tag)
+        self.host_api.pull(published.repository, tag=published.tag)
 
     def forget(self, published: Published) -> None:
         """Remove upstream's build from the daemon (as if it was built elsewhere)."""

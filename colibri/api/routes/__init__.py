@@ -12,8 +12,10 @@ from colibri.api.routes import (
     environments,
     notifications,
     runs,
+    session,
     skips,
     system,
+    tokens,
 )
 
 __all__ = ["include_routers"]
@@ -21,7 +23,18 @@ __all__ = ["include_routers"]
 
 def include_routers(app: FastAPI) -> None:
     """Mount every router on ``app``."""
-    routers = (auto_updates, runs, containers, skips, environments, notifications, cron, system)
+    routers = (
+        auto_updates,
+        runs,
+        containers,
+        skips,
+        environments,
+        notifications,
+        cron,
+        session,
+        tokens,
+        system,
+    )
     for module in routers:
         app.include_router(module.router)
     app.include_router(runs.events_router)

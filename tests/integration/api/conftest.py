@@ -39,6 +39,7 @@ from colibri.services.metrics import MetricsService
 from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
 from colibri.services.runs import RunService
 from colibri.services.schedules import ScheduleService
+from colibri.services.sessions import SessionService
 from colibri.services.skips import SkipService
 from colibri.services.targets import TargetService
 from colibri.services.tokens import TokenService
@@ -144,6 +145,7 @@ def api_services(store: Store, docker: Docker, inbox: Inbox) -> Iterator[ApiServ
         targets=TargetService(store.notification_targets, inbox, validate_url, clock),
         metrics=metrics,
         health=HealthService(store.environments, docker),
+        sessions=SessionService(store.web_sessions, store.tokens, clock),
         skips=SkipService(store.skips, clock),
         audit=AuditService(store.audit),
         bad_digests=BadDigestService(store.bad_digests, store.journal, clock),

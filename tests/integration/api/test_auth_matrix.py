@@ -17,6 +17,7 @@ PARAMS = {
     "run_id": "a" * 32,
     "environment_id": "1",
     "target_id": "1",
+    "token_id": "1",
     "skip_id": "1",
     "environment": "local",
     "name": "web",

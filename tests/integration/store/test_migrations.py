@@ -29,6 +29,7 @@ TABLES = {"runs", "run_steps", "run_logs", "locks", "scan_records", "alembic_ver
     "audit_log",
     "bad_digests",
     "label_slots",
+    "web_sessions",
 }
 
 

@@ -13,6 +13,7 @@ import docker
 import pytest
 
 from tests.support.docker_env import SESSION_LABEL, DockerTracker
+from tests.support.engines import EngineUnderTest
 from tests.support.registry import free_port
 from tests.support.scenario import ColibriCli, Publisher
 
@@ -38,7 +39,9 @@ VOLATILE = (
 )
 
 
-def comparable(inspect: dict[str, Any], *, anonymous: set[str]) -> dict[str, Any]:
+def comparable(
+    inspect: dict[str, Any], *, anonymous: set[str], random_macs: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The inspect document without what must change. Anonymous volumes are re-attached by
     name, so their entries in ``HostConfig.Mounts`` and their ``Mode`` are left out; an endpoint's
     empty ``DriverOpts`` may read ``{}`` or ``null`` (the same thing to the daemon)."""
@@ -46,6 +49,7 @@ def comparable(inspect: dict[str, Any], *, anonymous: set[str]) -> dict[str, Any
     short_id = doc["Id"][:12]
     for key in VOLATILE:
         doc.pop(key, None)
+    doc["Config"]["Env"] = sorted(doc["Config"].get("Env") or [])  # podman reorders it
     doc["HostConfig"]["Mounts"] = [
         mount for mount in doc["HostConfig"].get("Mounts") or [] if mount["Source"] not in anonymous
     ] or None
@@ -60,16 +64,27 @@ def comparable(inspect: dict[str, Any], *, anonymous: set[str]) -> dict[str, Any
             "Aliases": sorted(a for a in settings.get("Aliases") or [] if a != short_id),
             "Links": settings.get("Links"),
             "IPAddress": settings.get("IPAddress"),
-            "MacAddress": settings.get("MacAddress"),
+            "MacAddress": None if name in random_macs else settings.get("MacAddress"),
             "DriverOpts": settings.get("DriverOpts") or None,
         }
     doc["NetworkSettings"] = {"Networks": networks, "Ports": doc["NetworkSettings"]["Ports"]}
     return doc
 
 
-def docker_cli(*args: str) -> str:
-    """The docker CLI that ships with the daemon (Debian's docker.io), whose options match
-    the daemon's API version."""
+#: ``docker run`` options podman has no equivalent for: ``podman run`` has no ``--domainname``
+#: (its UTS namespace takes the host name alone).
+DOCKER_ONLY = ("--domainname", "example.test")
+#: And one podman needs: given any ``--ulimit``, podman still sets nproc to its own default
+#: (above what a CI container's hard limit allows), unless nproc is given too.
+PODMAN_ONLY = ("--ulimit", "nproc=4096:4096")
+
+
+def docker_cli(engine: EngineUnderTest, *args: str) -> str:
+    """The engine's own CLI with the same command line: Debian's docker CLI (whose options
+    match the daemon's API version), or podman's (the docker CLI cannot drive podman's API:
+    podman's ping names no server OS, which ``docker run`` refuses)."""
+    if engine.podman is not None:
+        return engine.podman.cli(*args)
     binary = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
     done = subprocess.run([binary, *args], capture_output=True, text=True, check=False)
     assert done.returncode == 0, f"docker {' '.join(args)}: {done.stderr}"
@@ -78,8 +93,9 @@ def docker_cli(*args: str) -> str:
 
 @pytest.fixture
 def full_container(
-    docker_tracker: DockerTracker,
-    publisher: Publisher,
+    engine: EngineUnderTest,
+    engine_tracker: DockerTracker,
+    engine_publisher: Publisher,
     session_prefix: str,
     tmp_path: Path,
     request: pytest.FixtureRequest,
@@ -90,27 +106,28 @@ def full_container(
     broken = getattr(request, "param", False)
     # The container overrides entrypoint, command and health check, so a broken v2 is one
     # without the shell its entrypoint names.
-    v1, v2 = publisher.upstream_moved(repo, skip_applets=("sh", "ash") if broken else ())
+    v1, v2 = engine_publisher.upstream_moved(repo, skip_applets=("sh", "ash") if broken else ())
     subnet = secrets.randbelow(200) + 20
-    net1 = docker_tracker.network(
+    net1 = engine_tracker.network(
         "front",
         ipam=docker.types.IPAMConfig(
             pool_configs=[docker.types.IPAMPool(subnet=f"10.{subnet}.1.0/24")]
         ),
     )
-    net2 = docker_tracker.network(
+    net2 = engine_tracker.network(
         "back",
         ipam=docker.types.IPAMConfig(
             pool_configs=[docker.types.IPAMPool(subnet=f"10.{subnet}.2.0/24")]
         ),
     )
-    named = docker_tracker.volume("named")
+    named = engine_tracker.volume("named")
     host_dir = tmp_path / "conf"
     host_dir.mkdir()
     (host_dir / "settings").write_text("from the host\n")
-    name = docker_tracker.name("full")
+    name = engine_tracker.name("full")
     tcp_port, udp_port = free_port(), free_port()
     docker_cli(
+        engine,
         "run",
         "-d",
         "--name",
@@ -139,8 +156,7 @@ def full_container(
         "/bin/sh",
         "--hostname",
         "web",
-        "--domainname",
-        "example.test",
+        *(PODMAN_ONLY if engine.is_podman else DOCKER_ONLY),
         "--network",
         net1.name,
         "--network-alias",
@@ -212,19 +228,42 @@ def full_container(
         "exec sleep 3600",
     )
     docker_cli(
-        "network", "connect", "--alias", "web-b", "--ip", f"10.{subnet}.2.10", net2.name, name
+        engine,
+        "network",
+        "connect",
+        "--alias",
+        "web-b",
+        "--ip",
+        f"10.{subnet}.2.10",
+        net2.name,
+        name,
     )
     docker_cli(
-        "exec", "-u", "0", name, "sh", "-c", "echo named-data > /data/f && echo anon-data > /anon/f"
+        engine,
+        "exec",
+        "-u",
+        "0",
+        name,
+        "sh",
+        "-c",
+        "echo named-data > /data/f && echo anon-data > /anon/f",
     )
-    return {"name": name, "v1": v1, "v2": v2}
+    # Podman gives a network joined without --mac-address a new random MAC at every start,
+    # even of the same container (Docker derives it from the address), so after a rollback
+    # (the old container started again) it is not comparable there. An update keeps it.
+    random_macs = frozenset({net2.name}) if engine.is_podman else frozenset()
+    return {"name": name, "v1": v1, "v2": v2, "random_macs": random_macs}
 
 
 def volume_data(client: docker.DockerClient, name: str) -> tuple[str, str]:
     container = client.containers.get(name)
-    named = container.exec_run(["cat", "/data/f"]).output.decode().strip()
-    anonymous = container.exec_run(["cat", "/anon/f"]).output.decode().strip()
-    return named, anonymous
+
+    def read(path: str) -> str:
+        output = container.exec_run(["cat", path]).output
+        assert isinstance(output, bytes)
+        return output.decode().strip()
+
+    return read("/data/f"), read("/anon/f")
 
 
 def differences(before: Any, after: Any, path: str = "") -> list[str]:
@@ -251,46 +290,41 @@ def anonymous_volumes(inspect: dict[str, Any]) -> set[str]:
 
 
 def test_an_update_keeps_every_setting_and_the_data(
-    full_container: dict[str, Any],
-    colibri: ColibriCli,
-    docker_api: docker.APIClient,
-    docker_client: docker.DockerClient,
+    full_container: dict[str, Any], engine_cli: ColibriCli, engine: EngineUnderTest
 ) -> None:
     name, v1, v2 = full_container["name"], full_container["v1"], full_container["v2"]
-    before = docker_api.inspect_container(name)
-    [outcome] = colibri.json("update", name)
+    before = engine.api.inspect_container(name)
+    [outcome] = engine_cli.json("update", name)
     assert outcome["status"] == "updated", outcome
-    after = docker_api.inspect_container(name)
+    after = engine.api.inspect_container(name)
     assert after["Id"] != before["Id"]
     assert after["Config"]["Image"] == before["Config"]["Image"] == f"{v1.repository}:1"
-    assert after["Image"] == docker_api.inspect_image(f"{v1.repository}@{v2.digest}")["Id"]
+    assert after["Image"] == engine.api.inspect_image(f"{v1.repository}@{v2.digest}")["Id"]
     anonymous = anonymous_volumes(before)
     assert anonymous and anonymous == anonymous_volumes(after)
     changed = differences(
         comparable(before, anonymous=anonymous), comparable(after, anonymous=anonymous)
     )
     assert changed == [], "\n".join(changed)
-    assert volume_data(docker_client, name) == ("named-data", "anon-data")
+    assert volume_data(engine.client, name) == ("named-data", "anon-data")
     assert after["State"]["Health"]["Status"] == "healthy"
 
 
 @pytest.mark.parametrize("full_container", [True], indirect=True)
 def test_a_rollback_leaves_the_same_container_with_its_data(
-    full_container: dict[str, Any],
-    colibri: ColibriCli,
-    docker_api: docker.APIClient,
-    docker_client: docker.DockerClient,
+    full_container: dict[str, Any], engine_cli: ColibriCli, engine: EngineUnderTest
 ) -> None:
     name = full_container["name"]
-    before = docker_api.inspect_container(name)
-    [outcome] = colibri.json("update", name, expect=(4,))
+    before = engine.api.inspect_container(name)
+    [outcome] = engine_cli.json("update", name, expect=(4,))
     assert outcome["status"] == "rolled_back", outcome
-    after = docker_api.inspect_container(name)
+    after = engine.api.inspect_container(name)
     assert after["Id"] == before["Id"]
     anonymous = anonymous_volumes(before)
     changed = differences(
-        comparable(before, anonymous=anonymous), comparable(after, anonymous=anonymous)
+        comparable(before, anonymous=anonymous, random_macs=full_container["random_macs"]),
+        comparable(after, anonymous=anonymous, random_macs=full_container["random_macs"]),
     )
     assert changed == [], "\n".join(changed)
     assert after["State"]["Running"]
-    assert volume_data(docker_client, name) == ("named-data", "anon-data")
+    assert volume_data(engine.client, name) == ("named-data", "anon-data")

@@ -7,7 +7,7 @@ the real store are exercised by ``tests/integration/api``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,13 +23,14 @@ from colibri.domain.journal import RunRecord, RunStatus
 from colibri.domain.model import CheckStatus
 from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
 from colibri.domain.service_plan import LabelSlot
+from colibri.domain.sessions import IssuedSession, WebSession
 from colibri.domain.settings import (
     AutoUpdateConfig,
     AutoUpdateSetting,
     NewAutoUpdate,
     check_timezone,
 )
-from colibri.domain.tokens import ApiToken, Permission
+from colibri.domain.tokens import ApiToken, IssuedToken, Permission
 from colibri.errors import LockHeld
 from colibri.services.audit import AuditService
 from colibri.services.containers import CheckSummary, EnvironmentCheck
@@ -224,6 +225,51 @@ class FakeTokens:
         token = self.tokens.get(presented)
         return token if token is not None and token.is_active(NOW) else None
 
+    def create(
+        self, name: str, permissions: Iterable[str], expires_at: datetime | None = None
+    ) -> IssuedToken:
+        secret = f"colibri_{name}_{len(self.tokens):040d}"
+        made = self.add(secret, *(Permission(p) for p in permissions), name=name)
+        return IssuedToken(replace(made, expires_at=expires_at), secret)
+
+    def list(self) -> Sequence[ApiToken]:
+        return sorted(self.tokens.values(), key=lambda token: token.id)
+
+    def revoke(self, token_id: int) -> ApiToken | None:
+        for secret, token in self.tokens.items():
+            if token.id == token_id:
+                self.tokens[secret] = replace(token, revoked_at=token.revoked_at or NOW)
+                return self.tokens[secret]
+        return None
+
+
+@dataclass
+class FakeSessions:
+    """Sessions over ``FakeTokens``: each sign-in makes an opaque secret for its token."""
+
+    tokens: FakeTokens
+    live: dict[str, str] = field(default_factory=dict)
+
+    def sign_in(self, presented_token: str) -> tuple[IssuedSession, ApiToken] | None:
+        token = self.tokens.authenticate(presented_token)
+        if token is None:
+            return None
+        secret = f"session-{len(self.live)}-{token.id}"
+        self.live[secret] = presented_token
+        return IssuedSession(_session(token), secret), token
+
+    def authenticate(self, presented: str) -> tuple[IssuedSession, ApiToken] | None:
+        secret = self.live.get(presented)
+        token = None if secret is None else self.tokens.authenticate(secret)
+        return None if token is None else (IssuedSession(_session(token), presented), token)
+
+    def sign_out(self, presented: str) -> bool:
+        return self.live.pop(presented, None) is not None
+
+
+def _session(token: ApiToken) -> WebSession:
+    return WebSession(1, token.id, NOW, NOW + timedelta(hours=12))
+
 
 @dataclass
 class FakeTargets:
@@ -300,6 +346,7 @@ class Fakes:
     targets: FakeTargets = field(default_factory=FakeTargets)
     metrics: FakeMetrics = field(default_factory=FakeMetrics)
     health: FakeHealth = field(default_factory=FakeHealth)
+    sessions: FakeSessions = field(init=False)
     skips: SkipService = field(default_factory=lambda: SkipService(MemorySkips(), FakeClock()))
     audit_store: FakeAuditStore = field(default_factory=lambda: FakeAuditStore())
     bad_digests: FakeBadDigests = field(default_factory=lambda: FakeBadDigests())
@@ -307,6 +354,7 @@ class Fakes:
 
     def __post_init__(self) -> None:
         self.schedules = FakeSchedules(self.environments)
+        self.sessions = FakeSessions(self.tokens)
 
     def services(self) -> ApiServices:
         self.runs.schedules = self.schedules
@@ -319,6 +367,7 @@ class Fakes:
             targets=self.targets,
             metrics=self.metrics,
             health=self.health,
+            sessions=self.sessions,
             skips=self.skips,
             audit=AuditService(self.audit_store),
             bad_digests=self.bad_digests,

@@ -21,6 +21,7 @@ PARAMS = {
     "run_id": RUN,
     "environment_id": "1",
     "target_id": "1",
+    "token_id": "1",
     "environment": "local",
     "name": "web",
     "skip_id": "1",

@@ -188,3 +188,13 @@ def test_a_probe_that_cannot_work_is_an_error_at_check_time() -> None:
     selection = select_containers([isolated])
     assert selection.containers == ()
     assert [(c.name, "network_mode none" in why) for c, why in selection.invalid] == [("iso", True)]
+
+
+def test_a_container_in_a_podman_pod_is_skipped_naming_the_pod() -> None:
+    member = Container("p1", "member", "app:1", "sha256:a", {"colibri.enable": "true"}, pod="web")
+    solo = Container("s1", "solo", "app:1", "sha256:a", {"colibri.enable": "true"})
+    selection = select_containers([member, solo])
+    assert [c.name for c in selection.containers] == ["solo"]
+    assert selection.excluded["member"] == (
+        "in the podman pod web: it shares the pod's namespaces (update the pod)"
+    )
