@@ -171,8 +171,10 @@ def _session_cookie(base: str, token: str) -> str:
 def _load_containers(page: Any, base: str) -> float:
     page.goto(f"{base}/containers", wait_until="commit")
     page.wait_for_function(
-        f"document.querySelector('[data-test=summary]')?.textContent.startsWith('{CONTAINERS} ')"
-        " && document.querySelectorAll('[data-test=containers-table] tbody tr').length > 1",
+        "(count) => document.querySelector('[data-test=summary]')?.textContent"
+        ".startsWith(count + ' ') && document.querySelectorAll("
+        "'[data-test=containers-table] tbody tr').length > 1",
+        arg=CONTAINERS,
         polling="raf",
         timeout=30_000,
     )

@@ -32,7 +32,8 @@ def check(
     io.containers.autoupdate=registry, com.centurylinklabs.watchtower.enable=true), or every
     running container with --all, or the containers named. colibri.enable=false always
     excludes. Statuses: up_to_date, update_available, pinned, local_only, no_reference,
-    no_platform, deferred, error.
+    no_platform, deferred, skipped (by colibri skip), error. An offered update that is
+    younger than its minimum age says when it is eligible.
     """
     with fail_cleanly():
         settings = load_settings(docker_host=host, log_level=log_level)

@@ -31,6 +31,7 @@ __all__ = [
     "effective_min_age",
     "effective_window",
     "expected_length",
+    "next_chance",
     "not_yet_reason",
     "update_hold",
 ]
@@ -88,6 +89,19 @@ def update_hold(notes: ControlNotes | None, now: datetime, expected: timedelta) 
         return young
     decision = decide(parse_windows(notes.window), now, expected)
     return None if decision.allowed else decision.reason
+
+
+def next_chance(notes: ControlNotes | None, now: datetime, expected: timedelta) -> datetime | None:
+    """When a held update may start: when its candidate is old enough, else the next opening
+    of its window long enough for it; ``None`` when it is not held (or no opening is known)."""
+    if notes is None:
+        return None
+    if notes.eligible_at is not None and now < notes.eligible_at:
+        return notes.eligible_at
+    if notes.window is None:
+        return None
+    decision = decide(parse_windows(notes.window), now, expected)
+    return None if decision.allowed else decision.next_opening
 
 
 def expected_length(policy: VerifyPolicy, labels: Mapping[str, str]) -> timedelta:

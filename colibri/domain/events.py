@@ -53,7 +53,8 @@ ALL_EVENTS: tuple[EventKind, ...] = tuple(EventKind)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpdateAvailable:
     """The tag ``image`` now points at ``remote_digest``; the container runs ``current_digest``
-    (``None`` when unknown). ``new_tag`` is the newer version tag a version policy found."""
+    (``None`` when unknown). ``new_tag`` is the newer version tag a version policy found;
+    ``changes`` one line of what changes (versions, kind, age, release notes or compare link)."""
 
     kind: ClassVar[EventKind] = EventKind.UPDATE_AVAILABLE
 
@@ -63,6 +64,7 @@ class UpdateAvailable:
     remote_digest: str
     current_digest: str | None = None
     new_tag: str | None = None
+    changes: str | None = None
 
     @property
     def dedup_key(self) -> str | None:
@@ -167,4 +169,5 @@ def update_available_from(result: CheckResult, environment: str) -> UpdateAvaila
         remote_digest=result.remote_digest,
         current_digest=result.current_digest,
         new_tag=result.target_tag,
+        changes=result.notes.changes.summary() if result.notes and result.notes.changes else None,
     )

@@ -128,6 +128,7 @@ def _update_available(event: UpdateAvailable) -> Message:
         _version(event.image, event.new_tag),
         f"Running: {short_digest(event.current_digest)}",
         f"Available: {short_digest(event.remote_digest)}",
+        f"Changes: {scrub(event.changes)}" if event.changes else None,
     )
     return Message(f"Update available: {where}", body, Severity.INFO)
 

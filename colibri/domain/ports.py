@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # annotations only: importing a port costs nothing at run time
     from colibri.domain.container_status import ContainerStatus
@@ -612,6 +612,7 @@ class SeenImages(Protocol):
         ...
 
 
+@runtime_checkable
 class ContainerExec(Protocol):
     """Runs a command inside a running container (the engine's exec)."""
 

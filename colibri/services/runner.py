@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 
 from colibri.domain.bad_digests import skip_reason
 from colibri.domain.container_status import ContainerStatus
+from colibri.domain.controls import expected_length, next_chance
 from colibri.domain.criteria import OnFailure, UnknownAs
 from colibri.domain.environments import Environment
 from colibri.domain.gate import GateRequest, GateVerdict
@@ -390,7 +391,26 @@ class SettingRunner:
         )[0]
         if outcome.status is RunStatus.UPDATED:
             self._record_updated(engine, environment, result, outcome)
+        skipped = outcome.status is RunStatus.SKIPPED and result.checked is not None
+        if skipped and job.setting is not None and result.checked is not None:
+            self._wait_for_chance(job.setting, result, result.checked)
         return _Attempt(outcome, result.image)
+
+    def _wait_for_chance(
+        self, setting: AutoUpdateSetting, result: CheckResult, container: Container
+    ) -> None:
+        """A run the controls held back (a closed window, a candidate too young) runs again
+        as soon as it may, when that comes before its next slot."""
+        try:
+            expected = expected_length(self.tools.options.verify, container.labels)
+        except ColibriError:
+            return
+        moment = next_chance(result.notes, self.clock.now(), expected)
+        current = self.stores.auto_updates.get(setting.id)
+        if moment is None or current is None or current.next_run_at is None:
+            return
+        if moment < current.next_run_at:
+            self.stores.auto_updates.claim(setting.id, current.next_run_at, moment)
 
     def _bad_digest(self, environment: Environment, result: CheckResult) -> str | None:
         """Why the candidate is not tried: it failed on this container before."""

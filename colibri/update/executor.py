@@ -24,6 +24,7 @@ from colibri.concurrency import Once
 from colibri.domain.clone import clone_config, created_image_problem, recorded_reference
 from colibri.domain.gate import GateRequest, GateVerdict
 from colibri.domain.health import VerifyPolicy
+from colibri.domain.hooks import HookAction, HookPhase
 from colibri.domain.journal import RunStatus, Step
 from colibri.domain.ports import Clock, Engine, Gate, Journal, Prober, Units
 from colibri.domain.refs import ImageRef
@@ -53,6 +54,7 @@ from colibri.update.dependents import (
     namespace_sharers,
     restart_all,
 )
+from colibri.update.hooks import HookRunner
 from colibri.update.images import remove_unused_image
 from colibri.update.model import AllowAll, UpdateOptions, UpdateOutcome, UpdateRequest
 from colibri.update.undo import plan_for, settle
@@ -123,8 +125,10 @@ class Executor:
         prober: Prober | None = None,
         registry_auth: Callable[[ImageRef], Mapping[str, str] | None] | None = None,
         units: Units | None = None,
+        hooks: HookRunner | None = None,
     ) -> None:
         self.engine = engine
+        self.hooks = hooks
         self.journal = journal
         self.clock = clock
         self.gate: Gate = gate or AllowAll()
@@ -155,7 +159,9 @@ class Executor:
     def _transact(self, run: _Run) -> UpdateOutcome:
         unit = unit_of(run.request.container.labels) if self.engine.kind == PODMAN_ENGINE else None
         try:
-            early = self._prepare(run, snapshot=unit is None)
+            early = self._hook_before(run, HookPhase.PRE_CHECK)
+            early = early or self._prepare(run, snapshot=unit is None)
+            early = early or self._hook_before(run, HookPhase.PRE_UPDATE)
             if early is not None:
                 return early
             if unit is not None:
@@ -165,6 +171,7 @@ class Executor:
             return self._undo(run, exc, RunStatus.FAILED)
         try:
             self._switch(run)
+            self._hook_after_start(run)
             self.verifier.verify(run.new_id or "", self._verify_policy(run), run.keepalive)
             self._failpoint(run, Step.VERIFY)
             self._follow(run)
@@ -376,7 +383,44 @@ class Executor:
         self._failpoint(run, Step.COMMIT)
         if run.options.cleanup:
             self._remove_unused_image(run, run.old_image_id)
+        self._post_check(run)
         return self._finish(run, RunStatus.UPDATED, "updated and verified")
+
+    def _hook_before(self, run: _Run, phase: HookPhase) -> UpdateOutcome | None:
+        """pre-check (before anything) and pre-update (pulled and gated, nothing created yet)
+        run in the old container: exit 75 skips the update, a failure stops it; either way
+        what was done is undone and the old container is untouched."""
+        if self.hooks is None or not run.request.container.running:
+            return None
+        labels = run.request.container.labels
+        action, reason = self.hooks.run(run.id, phase, run.old_id, labels)
+        if action is HookAction.CONTINUE:
+            return None
+        status = RunStatus.SKIPPED if action is HookAction.SKIP else RunStatus.FAILED
+        if phase is HookPhase.PRE_CHECK:
+            return self._finish(run, status, reason)
+        outcome = self._undo(run, UpdateError(reason, step="hook"), status)
+        if outcome.status is status and run.new_image_id not in (None, run.old_image_id):
+            self._remove_unused_image(run, run.new_image_id or "")
+        return outcome
+
+    def _hook_after_start(self, run: _Run) -> None:
+        """post-update runs in the new container once it started: a failure rolls back."""
+        if self.hooks is None or not run.was_running:
+            return
+        labels = run.request.container.labels
+        action, reason = self.hooks.run(run.id, HookPhase.POST_UPDATE, run.new_id or "", labels)
+        if action is HookAction.ROLLBACK:
+            raise UpdateError(reason, step="hook")
+
+    def _post_check(self, run: _Run) -> None:
+        """post-check runs in the container that now has the name; it only records."""
+        if self.hooks is None or not run.was_running:
+            return
+        labels = run.request.container.labels
+        _, reason = self.hooks.run(run.id, HookPhase.POST_CHECK, run.new_id or "", labels)
+        if reason:
+            self.journal.log(run.id, "WARNING", reason)
 
     def _remove_unused_image(self, run: _Run, image_id: str) -> None:
         self.journal.log(run.id, *remove_unused_image(self.engine, run.request.ref, image_id))

@@ -18,7 +18,7 @@ from colibri.domain.journal import Step
 from colibri.domain.ports import ContainerExec, Journal
 from colibri.errors import ColibriError, ConfigError
 
-__all__ = ["HookRunner"]
+__all__ = ["HookRunner", "hook_runner"]
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +68,9 @@ class HookRunner:
         message = f"{summary}; output:\n{output}" if output else f"{summary} (no output)"
         log.info("run %s: %s", run_id, summary)
         self.journal.log(run_id, level, message)
+
+
+def hook_runner(engine: object, journal: Journal) -> HookRunner | None:
+    """The hooks' runner on ``engine`` when it can exec (the Docker adapter can; a fake
+    engine may not), else ``None``: then no hook runs."""
+    return HookRunner(engine, journal) if isinstance(engine, ContainerExec) else None

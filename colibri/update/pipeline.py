@@ -41,6 +41,7 @@ from colibri.domain.transient import replaced_by
 from colibri.errors import ColibriError, EngineNotFound, LockHeld
 from colibri.update.executor import Executor, Pulls, Transaction
 from colibri.update.heartbeat import Heartbeat
+from colibri.update.hooks import hook_runner
 from colibri.update.locks import KeyClaims, UpdateLocks, lock_key, owner_for
 from colibri.update.model import UpdateOptions, UpdateOutcome, UpdateRequest
 
@@ -106,6 +107,7 @@ class UpdatePipeline:
             prober=prober,
             registry_auth=registry_auth,
             units=units,
+            hooks=hook_runner(engine, journal),
         )
 
     def updating(self, container_name: str) -> LockOwner | None:

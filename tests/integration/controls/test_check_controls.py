@@ -10,13 +10,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 
+from colibri.domain.environments import Environment, NewEnvironment
 from colibri.domain.model import CheckResult, CheckStatus
 from colibri.domain.skips import NewSkip
 from colibri.engine import DockerEngine, connect
 from colibri.registry.client import RegistryClient
 from colibri.services.check import CheckRequest, CheckService
-from colibri.services.controls import ControlDefaults, Controls, ControlStores
+from colibri.services.containers import ContainerService
+from colibri.services.controls import (
+    ControlDefaults,
+    Controls,
+    ControlsFactory,
+    ControlStores,
+    ControlStoreSet,
+)
+from colibri.services.metrics import MetricsService
 from colibri.store import Store, make_store
 from tests.fakes import FakeClock
 from tests.support.docker_env import DockerTracker
@@ -206,3 +216,52 @@ def test_snooze_and_a_bad_window_label(
     broken = checker.one(bad.name)
     assert broken.status is CheckStatus.ERROR
     assert "label colibri.window" in broken.reason
+
+
+class OneEngine:
+    def __init__(self, engine: DockerEngine) -> None:
+        self.engine = engine
+
+    def engine_for(self, environment: Environment) -> DockerEngine:
+        return self.engine
+
+
+def test_the_service_check_keeps_what_the_controls_said(
+    publisher: Publisher,
+    docker_tracker: DockerTracker,
+    engine: DockerEngine,
+    client: RegistryClient,
+    store: Store,
+    session_prefix: str,
+) -> None:
+    v1, _ = publisher.upstream_moved(f"{session_prefix}/controls-svc", changes=oci("2.0", "b2"))
+    local = store.environments.find("local")
+    assert local is not None
+    store.environments.update(
+        local.id, NewEnvironment("local", local.endpoint, {"colibri.window": "Sun 01:00-02:00"})
+    )
+    container = docker_tracker.run(v1.ref, "svc", labels={"colibri.enable": "true"})
+    clock = FakeClock(datetime(2031, 1, 1, 12, tzinfo=UTC))  # a Wednesday
+    factory = ControlsFactory(
+        client,
+        clock,
+        ControlStoreSet(store.skips, store.seen_images, store.environments, store.auto_updates),
+        ControlDefaults(min_age="1d"),
+    )
+    service = ContainerService(
+        store.environments,
+        store.container_statuses,
+        OneEngine(engine),
+        client,
+        None,
+        MetricsService(CollectorRegistry()),
+        clock,
+        controls=factory,
+    )
+    service.check_now(local.id)
+    [status] = [s for s in service.list_statuses(local.id) if s.container_name == container.name]
+    assert status.status is CheckStatus.UPDATE_AVAILABLE
+    assert status.controls["window"] == "Sun 01:00-02:00"
+    assert status.controls["window_open"] is False
+    assert status.controls["next_window_opening"] == "2031-01-05T01:00:00+00:00"
+    assert status.controls["update_kind"] == "digest"

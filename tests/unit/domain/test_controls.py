@@ -58,3 +58,18 @@ def test_update_hold_says_why_an_update_must_wait() -> None:
     young = ControlNotes(eligible_at=datetime(2026, 12, 6, tzinfo=UTC), window="* 00:00-24:00")
     hold = update_hold(young, saturday_night, timedelta(minutes=5))
     assert hold == "not old enough: eligible at 2026-12-06 00:00 UTC"
+
+
+def test_next_chance_is_when_a_held_update_may_start() -> None:
+    from datetime import UTC, datetime
+
+    from colibri.domain.controls import ControlNotes, next_chance
+
+    wednesday = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    minutes = timedelta(minutes=5)
+    assert next_chance(None, wednesday, minutes) is None
+    windowed = ControlNotes(window="Sat,Sun 02:00-05:00")
+    assert next_chance(windowed, wednesday, minutes) == datetime(2026, 12, 5, 2, tzinfo=UTC)
+    young = ControlNotes(eligible_at=datetime(2026, 12, 3, tzinfo=UTC), window="Sat 02:00-05:00")
+    assert next_chance(young, wednesday, minutes) == datetime(2026, 12, 3, tzinfo=UTC)
+    assert next_chance(ControlNotes(window="* 00:00-24:00"), wednesday, minutes) is None

@@ -197,3 +197,10 @@ def test_a_newer_version_tag_is_named_with_the_one_it_replaces() -> None:
         new_tag="1.28.0-alpine",
     )
     assert "Version: 1.27.3-alpine -> 1.28.0-alpine" in render(event).body.splitlines()
+
+
+def test_update_available_says_what_changes() -> None:
+    link = "https://github.com/acme/web/compare/aaa...bbb"
+    changes = f"1.27.0 -> 1.28.0 (minor, built 3d ago) {link}"
+    message = render(UpdateAvailable(**WHERE, remote_digest=NEW, changes=changes))
+    assert message.body.splitlines()[-1] == f"Changes: {changes}"
