@@ -89,13 +89,12 @@ class DockerTracker:
     def cleanup(self) -> None:
         """Remove every labelled container, then networks and volumes."""
         label = f"{SESSION_LABEL}={self.prefix}"
-        # Raw listings: the SDK's would inspect each container, and another process on the
-        # daemon may remove one in between.
-        for summary in self.client.api.containers(all=True, filters={"label": label}):
-            _quietly(self.client.api.remove_container, container=summary["Id"], force=True, v=True)
+        # The low-level listing: the high-level one inspects each container in turn and fails
+        # when another process removes one in between (several sessions share the daemon).
         for summary in self.client.api.containers(all=True):
             names = [name.lstrip("/") for name in summary.get("Names") or []]
-            if any(name.startswith(self.prefix) for name in names):
+            ours = (summary.get("Labels") or {}).get(SESSION_LABEL) == self.prefix
+            if ours or any(name.startswith(self.prefix) for name in names):
                 _quietly(
                     self.client.api.remove_container, container=summary["Id"], force=True, v=True
                 )
@@ -132,12 +131,10 @@ def _session_cleanup(request: pytest.FixtureRequest, session_prefix: str) -> Ite
     except docker.errors.DockerException:
         return
     DockerTracker(client, session_prefix).cleanup()
-    # The raw listing: the SDK's would inspect each image, and another process on the daemon
-    # may remove one in between.
-    for summary in client.api.images(all=True):
-        names = [*(summary.get("RepoTags") or []), *(summary.get("RepoDigests") or [])]
+    for image in client.images.list(all=True):
+        names = [*(image.tags or []), *(image.attrs.get("RepoDigests") or [])]
         if names and all(session_prefix in name for name in names):
-            _quietly(client.images.remove, image=summary["Id"], force=True)
+            _quietly(client.images.remove, image=image.id, force=True)
     for image in client.images.list(filters={"label": f"{SESSION_LABEL}={session_prefix}"}):
         _quietly(client.images.remove, image=image.id, force=True)
     client.close()
