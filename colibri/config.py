@@ -161,6 +161,9 @@ class Settings(BaseSettings):
     timezone: str = ""
     """COLIBRI_TIMEZONE: the IANA time zone the label-driven crons are read in (default: the
     host's)."""
+    scope: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")
+    """COLIBRI_SCOPE: ``colibri serve`` plans only the containers labelled ``colibri.scope``
+    with this value (default: only those without the label)."""
 
     @field_validator("schedule")
     @classmethod

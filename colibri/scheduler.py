@@ -25,6 +25,13 @@ period for the running updates; what still runs after it is left to the journal 
 recovery. Optionally the loop also calls a periodic job (the check of every container that
 keeps ``GET /api/containers`` fresh) every ``check_interval`` seconds, starting at once.
 
+Label-driven schedules go the same way: the slots of opted-in containers without a setting
+(``colibri.schedule`` or ``COLIBRI_SCHEDULE``, kept by ``colibri.services.service_plans``) are
+listed after the settings, claimed with the same conditional ``UPDATE``
+(``LabelSlots.claim``), and run through the runner's :meth:`Runner.run_slot`. A ``sync`` job
+(the plans of every container, from their labels) runs at start and every ``sync_interval``
+seconds, like the periodic check.
+
 Times come from the injected ``Clock``; the wait between ticks is a ``threading.Event`` so
 that stopping never waits for a tick to end.
 """
@@ -36,12 +43,15 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from colibri.domain.journal import RunStatus
 from colibri.domain.ports import AutoUpdates, Clock
-from colibri.domain.settings import AutoUpdateSetting
+from colibri.domain.service_plan import LabelSlot
+from colibri.domain.settings import AutoUpdateSetting, Schedule, ScheduleType
 from colibri.errors import ColibriError
+from colibri.services.ports import LabelSlots
 from colibri.services.run_times import failure_backoff, next_run
 
 __all__ = ["TRIGGER", "Runner", "Scheduler", "SchedulerOptions"]
@@ -59,6 +69,10 @@ class Runner(Protocol):
         """Check and update the setting's container; failures are outcomes, not errors."""
         ...
 
+    def run_slot(self, slot: LabelSlot, *, trigger: str) -> Any:
+        """Check and update (or, monitor-only, check and tell) a label-driven container."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class SchedulerOptions:
@@ -69,10 +83,13 @@ class SchedulerOptions:
     tick: float = 1.0
     grace: float = 30.0
     check_interval: float = 0.0
+    sync_interval: float = 30.0
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.tick <= 0 or self.grace < 0 or self.check_interval < 0:
             raise ValueError("workers >= 1, tick > 0, grace >= 0 and check_interval >= 0")
+        if self.sync_interval <= 0:
+            raise ValueError("sync_interval > 0")
 
 
 class Scheduler:
@@ -86,14 +103,20 @@ class Scheduler:
         options: SchedulerOptions | None = None,
         *,
         periodic: Callable[[], object] | None = None,
+        slots: LabelSlots | None = None,
+        sync: Callable[[], object] | None = None,
     ) -> None:
         self.auto_updates = auto_updates
+        self.slots = slots
+        self.sync = sync
+        self._sync_due = 0.0
+        self._sync_busy = False
         self.runner = runner
         self.clock = clock
         self.options = options or SchedulerOptions()
         self.periodic = periodic
         self._slots = threading.BoundedSemaphore(self.options.workers)
-        self._pool = ThreadPoolExecutor(self.options.workers + 1, "colibri-scheduler")
+        self._pool = ThreadPoolExecutor(self.options.workers + 2, "colibri-scheduler")
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._running: set[Future[None]] = set()
@@ -117,7 +140,7 @@ class Scheduler:
         """Run the loop in a thread of its own."""
         if self._thread is not None or self._stopping.is_set():
             raise RuntimeError("the scheduler runs already, or was stopped")
-        self._periodic_due = self.clock.monotonic()
+        self._periodic_due = self._sync_due = self.clock.monotonic()
         self._thread = threading.Thread(target=self._loop, name="colibri-scheduler")
         self._thread.start()
         log.info(
@@ -140,7 +163,16 @@ class Scheduler:
                     break
                 holding = True
                 if self._claim(setting):
-                    self._submit(setting)
+                    self._submit(self._work, setting)
+                    holding, started = False, started + 1
+            for slot in self._due_slots(now):
+                if self._stopping.is_set():
+                    break
+                if not holding and not self._slots.acquire(blocking=False):
+                    break
+                holding = True
+                if self._claim_slot(slot):
+                    self._submit(self._work_slot, slot)
                     holding, started = False, started + 1
         finally:
             if holding:
@@ -179,6 +211,7 @@ class Scheduler:
                 failures += 1
                 log.exception("scheduler pass failed (%d in a row)", failures)
             self._maybe_periodic()
+            self._maybe_sync()
             pause = min(self.options.tick * 2 ** min(failures, 6), _MAX_ERROR_WAIT)
             self._stopping.wait(pause if failures else self.options.tick)
 
@@ -195,9 +228,34 @@ class Scheduler:
             log.debug("setting %s: slot %s taken by another process", setting.id, expected)
         return claimed
 
-    def _submit(self, setting: AutoUpdateSetting) -> None:
+    def _due_slots(self, now: datetime) -> list[LabelSlot]:
+        if self.slots is None:
+            return []
+        return self.slots.due(now, self.options.workers)
+
+    def _claim_slot(self, slot: LabelSlot) -> bool:
+        """Move a label slot past now; ``True`` if this process won it."""
+        expected = slot.next_run_at
+        if expected is None or self.slots is None:
+            return False
+        schedule = Schedule(ScheduleType.CUSTOM, slot.plan.cron, slot.plan.timezone)
+        following = next_run(schedule, self.clock.now())
+        claimed = self.slots.claim(slot.environment_id, slot.container_name, expected, following)
+        if not claimed:
+            log.debug("%s: slot %s taken by another process", slot.container_name, expected)
+        return claimed
+
+    def _work_slot(self, slot: LabelSlot) -> None:
         try:
-            future = self._pool.submit(self._work, setting)
+            self.runner.run_slot(slot, trigger=TRIGGER)
+        except Exception:  # the runner should not raise
+            log.exception("run of %s failed unexpectedly", slot.container_name)
+        finally:
+            self._slots.release()
+
+    def _submit(self, work: Callable[[Any], None], item: object) -> None:
+        try:
+            future = self._pool.submit(work, item)
         except RuntimeError:  # the pool was shut down meanwhile
             self._slots.release()
             raise
@@ -234,6 +292,22 @@ class Scheduler:
         self._periodic_due = self.clock.monotonic() + interval
         self._periodic_busy = True
         self._pool.submit(self._run_periodic)
+
+    def _maybe_sync(self) -> None:
+        if self.sync is None or self._sync_busy or self.clock.monotonic() < self._sync_due:
+            return
+        self._sync_due = self.clock.monotonic() + self.options.sync_interval
+        self._sync_busy = True
+        self._pool.submit(self._run_sync)
+
+    def _run_sync(self) -> None:
+        try:
+            assert self.sync is not None
+            self.sync()
+        except Exception:  # the next sync tries again
+            log.exception("syncing the containers' plans failed")
+        finally:
+            self._sync_busy = False
 
     def _run_periodic(self) -> None:
         try:

@@ -32,6 +32,7 @@ from colibri.api.ports import (
     EnvironmentApi,
     HealthApi,
     MetricsApi,
+    PlanApi,
     RunApi,
     ScheduleApi,
     SessionApi,
@@ -73,6 +74,7 @@ class ApiServices:
     skips: SkipApi
     audit: AuditApi
     bad_digests: BadDigestApi
+    plans: PlanApi
 
 
 bearer = HTTPBearer(

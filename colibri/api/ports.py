@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from colibri.domain.environments import Environment, NewEnvironment
     from colibri.domain.journal import RunRecord
     from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
+    from colibri.domain.service_plan import LabelSlot
     from colibri.domain.sessions import IssuedSession
     from colibri.domain.settings import AutoUpdateConfig, AutoUpdateSetting, NewAutoUpdate
     from colibri.domain.skips import Skip
@@ -39,6 +40,7 @@ __all__ = [
     "EnvironmentApi",
     "HealthApi",
     "MetricsApi",
+    "PlanApi",
     "RunApi",
     "ScheduleApi",
     "SessionApi",
@@ -112,6 +114,16 @@ class RunApi(Protocol):
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """One run with its steps and logs, or ``None``."""
+        ...
+
+    def start_batch(
+        self, environment: Environment, names: Sequence[str], *, dry_run: bool = False
+    ) -> Mapping[str, str]:
+        """Update these containers now as one batch, in the background; each one's run id."""
+        ...
+
+    def wait(self, run_id: str, timeout: float = 3600.0) -> RunRecord | None:
+        """The run once finished (still running after ``timeout``), or ``None``."""
         ...
 
     def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
@@ -259,3 +271,9 @@ class BadDigestApi(Protocol):
     def clear(self, environment_id: int, container_name: str, digest: str | None = None) -> int:
         """Forget a container's records (only ``digest``'s when given); how many."""
         ...
+
+
+class PlanApi(Protocol):
+    """The plans of the opted-in containers (``colibri.store.label_slots.SqlLabelSlots``)."""
+
+    def list_slots(self, environment_id: int | None = None) -> Sequence[LabelSlot]: ...

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from colibri.services.retention import RetentionService
     from colibri.services.runner import SettingRunner
     from colibri.services.runs import RunService
+    from colibri.services.service_plans import ServicePlans
     from colibri.services.tokens import TokenService
     from colibri.store.factory import Store
     from colibri.update.recovery import RecoveryOutcome
@@ -151,8 +152,11 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
     stack.callback(engines.close)
     metrics = _metrics(registry, store, clock)
     notifications = _notifications(settings, store, clock)
+    bad_digests = BadDigestService(store.bad_digests, store.journal, clock)
     controls = _controls(settings, store, registry, clock)
-    runner = _runner(settings, store, registry, engines, notifications, metrics, clock, controls)
+    runner = _runner(
+        settings, store, registry, engines, notifications, metrics, clock, controls, bad_digests
+    )
     statuses = store.container_statuses
     containers = ContainerService(
         store.environments,
@@ -195,9 +199,11 @@ def _serve_parts(settings: Settings, stack: ExitStack) -> _ServeParts:
         runs=runs,
         tokens=TokenService(store.tokens, clock),
         metrics=metrics,
-        scheduler=_scheduler(settings, store, runner, periodic, clock),
+        scheduler=_scheduler(
+            settings, store, runner, periodic, _plans(settings, store, engines, clock), clock
+        ),
         retention=retention,
-        bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
+        bad_digests=bad_digests,
     )
 
 
@@ -350,6 +356,7 @@ def _runner(
     metrics: MetricsService,
     clock: Clock,
     controls: ControlsFactory,
+    bad_digests: BadDigestService,
 ) -> SettingRunner:
     from colibri.bootstrap.cli import self_updater
     from colibri.services.runner import RunnerStores, SettingRunner, UpdateTools
@@ -358,7 +365,7 @@ def _runner(
         engines=engines,
         registry=registry,
         gates=gate_factory(settings, registry, store.reports, clock),
-        options=update_options(settings, dry_run=False, cleanup=False),
+        options=update_options(settings, dry_run=False, cleanup=settings.cleanup),
         prober=_LazyProber(),
         registry_auth=registry_auth_for(settings),
         controls=controls,
@@ -366,9 +373,26 @@ def _runner(
         units=_LazyUnits(settings.systemd_bus),
     )
     stores = RunnerStores(
-        store.environments, store.auto_updates, store.journal, store.container_statuses
+        store.environments,
+        store.auto_updates,
+        store.journal,
+        store.container_statuses,
+        slots=store.label_slots,
+        bad_digests=bad_digests,
     )
     return SettingRunner(stores, tools, notifications, metrics, clock)
+
+
+def _plans(settings: Settings, store: Store, engines: _EngineCache, clock: Clock) -> ServicePlans:
+    """The plans of the opted-in containers, from their labels and the service's defaults."""
+    from colibri.services.service_plans import PlanDefaults, ServicePlans
+
+    defaults = PlanDefaults(
+        settings.schedule, settings.effective_timezone, settings.cleanup, settings.scope
+    )
+    return ServicePlans(
+        store.environments, engines, store.auto_updates, store.label_slots, clock, defaults
+    )
 
 
 def _scheduler(
@@ -376,6 +400,7 @@ def _scheduler(
     store: Store,
     runner: SettingRunner,
     periodic: Callable[[], object],
+    plans: ServicePlans,
     clock: Clock,
 ) -> Scheduler:
     from colibri.scheduler import Scheduler, SchedulerOptions
@@ -387,7 +412,15 @@ def _scheduler(
         grace=settings.shutdown_grace,
         check_interval=interval,
     )
-    return Scheduler(store.auto_updates, runner, clock, options, periodic=periodic)
+    return Scheduler(
+        store.auto_updates,
+        runner,
+        clock,
+        options,
+        periodic=periodic,
+        slots=store.label_slots,
+        sync=plans.sync_all,
+    )
 
 
 class _EngineCache:
@@ -504,6 +537,7 @@ def _api_services(parts: _ServeParts, settings: Settings) -> ApiServices:
         skips=SkipService(store.skips, clock),
         audit=AuditService(store.audit),
         bad_digests=parts.bad_digests,
+        plans=store.label_slots,
     )
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from colibri.domain.journal import RunStatus
     from colibri.domain.model import CheckStatus
     from colibri.domain.ports import Engine, Gate
+    from colibri.domain.service_plan import ContainerPlan, LabelSlot
 
 __all__ = [
     "Activity",
@@ -130,3 +131,35 @@ class RunHistory(Protocol):
         """Delete finished runs started before ``before`` (with everything recorded about
         them), except the newest ``keep_per_container`` of each container; how many."""
         ...
+
+
+class LabelSlots(Protocol):
+    """The containers' plans and label-driven slots (``colibri.store.label_slots``)."""
+
+    def sync(
+        self, environment_id: int, plans: Mapping[str, tuple[ContainerPlan, datetime | None]]
+    ) -> None: ...
+
+    def get(self, environment_id: int, container_name: str) -> LabelSlot | None: ...
+
+    def list_slots(self, environment_id: int | None = None) -> list[LabelSlot]: ...
+
+    def due(self, now: datetime, limit: int) -> list[LabelSlot]: ...
+
+    def claim(
+        self,
+        environment_id: int,
+        container_name: str,
+        expected_next_run_at: datetime,
+        new_next_run_at: datetime | None,
+    ) -> bool: ...
+
+    def record_result(
+        self,
+        environment_id: int,
+        container_name: str,
+        status: RunStatus,
+        *,
+        run_id: str | None = None,
+        next_run_at: datetime | None = None,
+    ) -> None: ...

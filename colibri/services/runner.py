@@ -21,6 +21,16 @@ update pipeline (:class:`colibri.update.pipeline.UpdatePipeline`):
 
 The setting's update policy (``digest``, or ``patch``/``minor``/``major``/``all`` newer version
 tags) is the default for the container's ``colibri.policy`` label, which stays on top.
+
+A container without a setting runs the same way from its label-driven slot
+(:meth:`SettingRunner.run_slot`): its labels decide policy and gate, the service's defaults the
+rest, and the result goes on the slot. Monitor-only containers (``Mode.NOTIFY``) are checked
+and their "update available" told, never updated, and leave no run in the history. Two more
+things happen around the pipeline for every run: a candidate digest recorded as bad for the
+container (it failed or rolled back before) ends the run ``skipped`` with the first failure's
+reason, and a run that fails or rolls back records its candidate as bad
+(:class:`~colibri.services.bad_digests.BadDigestService`); and the old image is removed after
+a committed update unless the container's plan says ``cleanup: false``.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from colibri.domain.bad_digests import skip_reason
 from colibri.domain.container_status import ContainerStatus
 from colibri.domain.controls import expected_length, next_chance
 from colibri.domain.criteria import OnFailure, UnknownAs
@@ -52,18 +63,22 @@ from colibri.domain.ports import (
     Units,
 )
 from colibri.domain.refs import ImageRef
+from colibri.domain.service_plan import LabelSlot, Mode
 from colibri.domain.settings import (
     FAILED_STATUSES,
     AutoUpdateConfig,
     AutoUpdateSetting,
+    Schedule,
+    ScheduleType,
     UpdatePolicy,
 )
 from colibri.domain.versions import TagRules
 from colibri.errors import ColibriError
+from colibri.services.bad_digests import BadDigestService
 from colibri.services.check import CheckRequest, CheckService
 from colibri.services.controls import ControlsFactory
 from colibri.services.notifications import NotificationService
-from colibri.services.ports import EngineFactory, GateFactory, Metrics
+from colibri.services.ports import EngineFactory, GateFactory, LabelSlots, Metrics
 from colibri.services.run_times import failure_backoff
 from colibri.services.self_update import SelfUpdater
 from colibri.update.locks import KeyClaims
@@ -100,6 +115,8 @@ class RunnerStores:
     auto_updates: AutoUpdates
     journal: Journal
     statuses: ContainerStatuses
+    slots: LabelSlots | None = None
+    bad_digests: BadDigestService | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,34 @@ class UpdateTools:
     controls: ControlsFactory | None = None
     self_updater: SelfUpdater | None = None
     units: Units | None = None  # systemd, for containers their units run (podman)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What one run is about: a container, the choices it runs with, and where its result
+    goes (its setting, or its label slot)."""
+
+    environment_id: int
+    container_name: str
+    config: AutoUpdateConfig
+    cleanup: bool | None = None  # None: the service's option
+    setting: AutoUpdateSetting | None = None
+
+    @classmethod
+    def of_setting(cls, setting: AutoUpdateSetting, cleanup: bool | None = None) -> _Job:
+        return cls(setting.environment_id, setting.container_name, setting.config, cleanup, setting)
+
+    @classmethod
+    def of_slot(cls, slot: LabelSlot) -> _Job:
+        schedule = Schedule(ScheduleType.CUSTOM, slot.plan.cron, slot.plan.timezone)
+        config = AutoUpdateConfig(schedule=schedule)  # the labels decide policy and gate
+        return cls(slot.environment_id, slot.container_name, config, slot.plan.cleanup)
+
+    @property
+    def label(self) -> str:
+        if self.setting is not None:
+            return f"setting {self.setting.id}"
+        return f"{self.container_name} (labels)"
 
 
 @dataclass(frozen=True)
@@ -145,45 +190,180 @@ class SettingRunner:
         self._claims = KeyClaims()
 
     def run(
-        self, setting: AutoUpdateSetting, *, trigger: str, run_id: str | None = None
+        self,
+        setting: AutoUpdateSetting,
+        *,
+        trigger: str,
+        run_id: str | None = None,
+        cleanup: bool | None = None,
     ) -> UpdateOutcome:
         """Check and update ``setting``'s container now, journaled as ``run_id`` (created
         here when ``None``). Never raises: failures are outcomes."""
+        if cleanup is None and self.stores.slots is not None:
+            plan = self.stores.slots.get(setting.environment_id, setting.container_name)
+            cleanup = None if plan is None else plan.plan.cleanup
+        return self._run(_Job.of_setting(setting, cleanup), trigger, run_id)
+
+    def run_slot(self, slot: LabelSlot, *, trigger: str) -> UpdateOutcome:
+        """Run a container its labels (or the service's default) schedule; a monitor-only
+        one is only checked. Never raises."""
+        if slot.plan.mode is Mode.NOTIFY:
+            return self._monitor(slot)
+        return self._run(_Job.of_slot(slot), trigger, None)
+
+    def _run(self, job: _Job, trigger: str, run_id: str | None) -> UpdateOutcome:
         started = self.clock.monotonic()
         environment = None
         try:
-            environment = self.stores.environments.get(setting.environment_id)
+            environment = self.stores.environments.get(job.environment_id)
             if environment is not None and run_id is None:
-                run_id = self._start_row(environment, setting.container_name, trigger)
-            attempt = self._attempt(environment, setting, trigger, run_id)
+                run_id = self._start_row(environment, job.container_name, trigger)
+            attempt = self._attempt(environment, job, trigger, run_id)
         except Exception as exc:  # the store failed, or a bug: neither may kill a worker
             if isinstance(exc, ColibriError):
-                log.error("run of setting %s failed: %s", setting.id, exc)
+                log.error("run of %s failed: %s", job.label, exc)
             else:
-                log.exception("run of setting %s stopped by an unexpected error", setting.id)
+                log.exception("run of %s stopped by an unexpected error", job.label)
             reason = str(exc) if isinstance(exc, ColibriError) else f"unexpected {exc!r}"
-            failed = _outcome(setting.container_name, RunStatus.FAILED, reason, run_id)
+            failed = _outcome(job.container_name, RunStatus.FAILED, reason, run_id)
             attempt = _Attempt(self._close(failed))
-        self._after(setting, environment, attempt, trigger, started)
+        self._after(job, environment, attempt, trigger, started)
         return attempt.outcome
+
+    def run_batch(
+        self,
+        environment: Environment,
+        run_ids: Mapping[str, str],
+        *,
+        trigger: str,
+        dry_run: bool = False,
+    ) -> list[UpdateOutcome]:
+        """Update the containers named by ``run_ids`` (name → its run row) in one pass of the
+        pipeline: one check, then the pipeline's groups. Labels decide policy and gate; a
+        bad digest is skipped as on a schedule. Never raises: failures are outcomes."""
+        started = self.clock.monotonic()
+        try:
+            outcomes = self._batch(environment, run_ids, trigger, dry_run)
+        except ColibriError as exc:
+            log.error("batch run on %s failed: %s", environment.name, exc)
+            outcomes = [
+                self._close(_outcome(name, RunStatus.FAILED, str(exc), run_id))
+                for name, run_id in run_ids.items()
+            ]
+        for outcome in outcomes:
+            job = _Job(environment.id, outcome.container, AutoUpdateConfig())
+            self._after_batch(job, environment, outcome, trigger, started)
+        return outcomes
+
+    def _batch(
+        self, environment: Environment, run_ids: Mapping[str, str], trigger: str, dry_run: bool
+    ) -> list[UpdateOutcome]:
+        engine = self.tools.engines.engine_for(environment)
+        controls = self.tools.controls
+        check = CheckService(
+            engine,
+            self.tools.registry,
+            tag_policy=_tag_policy(UpdatePolicy.DIGEST),
+            controls=controls.for_environment(environment.name, engine) if controls else None,
+        )
+        report = check.check(CheckRequest(names=tuple(run_ids)))
+        closed: list[UpdateOutcome] = []
+        results = []
+        for name, run_id in run_ids.items():
+            result = next((r for r in report.results if r.container == name), None)
+            if name in report.excluded or result is None:
+                why = report.excluded.get(name, f"no container named {name!r}")
+                status = RunStatus.SKIPPED if name in report.excluded else RunStatus.FAILED
+                closed.append(self._close(_outcome(name, status, f"{name}: {why}", run_id)))
+                continue
+            self.metrics.observe_check(result.status)
+            bad = self._bad_digest(environment, result)
+            if bad is not None:
+                closed.append(self._close(_outcome(name, RunStatus.SKIPPED, bad, run_id)))
+                continue
+            results.append(result)
+        if not results:
+            return closed
+        options = replace(self.tools.options, dry_run=dry_run, trigger=trigger)
+        pipeline = self._pipeline(engine, environment, _Job(environment.id, "", AutoUpdateConfig()))
+        updated = pipeline.update(
+            results, options, run_ids={r.container: run_ids[r.container] for r in results}
+        )
+        by_name = {result.container: result for result in results}
+        for outcome in updated:
+            if outcome.status is RunStatus.UPDATED and outcome.container in by_name:
+                self._record_updated(engine, environment, by_name[outcome.container], outcome)
+        return closed + list(updated)
+
+    def _after_batch(
+        self,
+        job: _Job,
+        environment: Environment,
+        outcome: UpdateOutcome,
+        trigger: str,
+        started: float,
+    ) -> None:
+        self.metrics.observe_run(outcome.status, trigger, self.clock.monotonic() - started)
+        if self.stores.bad_digests is not None:
+            self.stores.bad_digests.note(
+                environment.id,
+                job.container_name,
+                outcome.status,
+                outcome.new_digest,
+                outcome.reason,
+                outcome.run_id,
+            )
+        if self.notifications is not None:
+            self.notifications.notify_outcome(outcome, environment=environment.name, image="")
+
+    def _monitor(self, slot: LabelSlot) -> UpdateOutcome:
+        """Check a monitor-only container, record its status, tell of an update; no run."""
+        name = slot.container_name
+        try:
+            environment = self.stores.environments.get(slot.environment_id)
+            if environment is None:
+                return _outcome(name, RunStatus.FAILED, "its environment no longer exists", None)
+            check = CheckService(self.tools.engines.engine_for(environment), self.tools.registry)
+            report = check.check(CheckRequest(names=(name,)))
+            result = next((r for r in report.results if r.container == name), None)
+            if result is None:
+                return _outcome(name, RunStatus.SKIPPED, f"{name} was not checked", None)
+            self.metrics.observe_check(result.status)
+            self._record_status(
+                ContainerStatus.from_check(
+                    result, environment_id=environment.id, checked_at=self.clock.now()
+                )
+            )
+            if self.notifications is not None:
+                self.notifications.notify_check([result], environment=environment.name)
+            status = (
+                RunStatus.SKIPPED
+                if result.status is CheckStatus.UPDATE_AVAILABLE
+                else RunStatus.UP_TO_DATE
+            )
+            outcome = _outcome(name, status, f"monitor only: {result.status.value}", None)
+        except ColibriError as exc:
+            outcome = _outcome(name, RunStatus.FAILED, str(exc), None)
+        self._record_slot(slot.environment_id, name, outcome)
+        return outcome
 
     def _attempt(
         self,
         environment: Environment | None,
-        setting: AutoUpdateSetting,
+        job: _Job,
         trigger: str,
         run_id: str | None,
     ) -> _Attempt:
-        name = setting.container_name
+        name = job.container_name
         if environment is None or run_id is None:
-            reason = f"environment {setting.environment_id} no longer exists"
+            reason = f"environment {job.environment_id} no longer exists"
             return _Attempt(self._close(_outcome(name, RunStatus.FAILED, reason, run_id)))
         engine = self.tools.engines.engine_for(environment)
         controls = self.tools.controls
         check = CheckService(
             engine,
             self.tools.registry,
-            tag_policy=_tag_policy(setting.config.policy),
+            tag_policy=_tag_policy(job.config.policy),
             controls=controls.for_environment(environment.name, engine) if controls else None,
         )
         report = check.check(CheckRequest(names=(name,)))
@@ -200,15 +380,20 @@ class SettingRunner:
                 result, environment_id=environment.id, checked_at=self.clock.now()
             )
         )
-        outcome = self._pipeline(engine, environment, setting).update(
-            [result],
-            replace(self.tools.options, dry_run=False, trigger=trigger),
-            run_ids={name: run_id},
+        bad = self._bad_digest(environment, result)
+        if bad is not None:
+            return _Attempt(self._close(_outcome(name, RunStatus.SKIPPED, bad, run_id)))
+        options = replace(self.tools.options, dry_run=False, trigger=trigger)
+        if job.cleanup is not None:
+            options = replace(options, cleanup=options.cleanup and job.cleanup)
+        outcome = self._pipeline(engine, environment, job).update(
+            [result], options, run_ids={name: run_id}
         )[0]
         if outcome.status is RunStatus.UPDATED:
             self._record_updated(engine, environment, result, outcome)
-        if outcome.status is RunStatus.SKIPPED and result.checked is not None:
-            self._wait_for_chance(setting, result, result.checked)
+        skipped = outcome.status is RunStatus.SKIPPED and result.checked is not None
+        if skipped and job.setting is not None and result.checked is not None:
+            self._wait_for_chance(job.setting, result, result.checked)
         return _Attempt(outcome, result.image)
 
     def _wait_for_chance(
@@ -227,16 +412,23 @@ class SettingRunner:
         if moment < current.next_run_at:
             self.stores.auto_updates.claim(setting.id, current.next_run_at, moment)
 
-    def _pipeline(
-        self, engine: Engine, environment: Environment, setting: AutoUpdateSetting
-    ) -> UpdatePipeline:
+    def _bad_digest(self, environment: Environment, result: CheckResult) -> str | None:
+        """Why the candidate is not tried: it failed on this container before."""
+        store = self.stores.bad_digests
+        digest = result.remote_digest
+        if store is None or result.status is not CheckStatus.UPDATE_AVAILABLE or not digest:
+            return None
+        bad = store.blocking(environment.id, result.container, digest)
+        return None if bad is None else skip_reason(bad)
+
+    def _pipeline(self, engine: Engine, environment: Environment, job: _Job) -> UpdatePipeline:
         """The pipeline for one run, with the setting's gate; the claims of this process."""
         return UpdatePipeline(
             engine,
             self.stores.journal,
             self.clock,
             environment=environment.name,
-            gate=_SettingGate(self.tools.gates, setting_overrides(setting.config)),
+            gate=_SettingGate(self.tools.gates, setting_overrides(job.config)),
             prober=self.tools.prober,
             registry_auth=self.tools.registry_auth,
             claims=self._claims,
@@ -285,17 +477,30 @@ class SettingRunner:
 
     def _after(
         self,
-        setting: AutoUpdateSetting,
+        job: _Job,
         environment: Environment | None,
         attempt: _Attempt,
         trigger: str,
         started: float,
     ) -> None:
-        """Metrics, the setting's result, the notification: each on its own, never raising."""
+        """Metrics, the result, a bad digest, the notification: each on its own, never
+        raising."""
         outcome = attempt.outcome
         self.metrics.observe_run(outcome.status, trigger, self.clock.monotonic() - started)
-        self._record_result(setting, outcome)
-        if self.notifications is None or not setting.config.notify or environment is None:
+        if job.setting is not None:
+            self._record_result(job.setting, outcome)
+        else:
+            self._record_slot(job.environment_id, job.container_name, outcome)
+        if self.stores.bad_digests is not None and environment is not None:
+            self.stores.bad_digests.note(
+                environment.id,
+                job.container_name,
+                outcome.status,
+                outcome.new_digest,
+                outcome.reason,
+                outcome.run_id,
+            )
+        if self.notifications is None or not job.config.notify or environment is None:
             return
         report = self.notifications.notify_outcome(
             outcome, environment=environment.name, image=attempt.image
@@ -314,6 +519,21 @@ class SettingRunner:
             )
         except ColibriError as exc:
             log.error("could not record the result of setting %s: %s", setting.id, exc)
+
+    def _record_slot(self, environment_id: int, name: str, outcome: UpdateOutcome) -> None:
+        """The result of a label-driven run on its slot (a failure pushes the next one
+        back by the first backoff step)."""
+        if self.stores.slots is None:
+            return
+        pushed = None
+        if outcome.status in FAILED_STATUSES:
+            pushed = self.clock.now() + failure_backoff(1)
+        try:
+            self.stores.slots.record_result(
+                environment_id, name, outcome.status, run_id=outcome.run_id, next_run_at=pushed
+            )
+        except ColibriError as exc:
+            log.error("could not record the result of %s: %s", name, exc)
 
     def _log(self, run_id: str, message: str) -> None:
         try:

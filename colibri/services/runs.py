@@ -29,12 +29,13 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from colibri.domain.activity import ActivityKind
+from colibri.domain.environments import Environment
 from colibri.domain.journal import NewRun, RunRecord, RunStatus
 from colibri.domain.ports import AutoUpdates, Clock, Environments, Journal
 from colibri.errors import ColibriError, StoreError
@@ -85,7 +86,7 @@ class RunService:
         self.clock = clock
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="colibri-run")
         self._lock = threading.Lock()
-        self._running: dict[Future[Any], str] = {}
+        self._running: dict[Future[Any], tuple[str, ...]] = {}
         self._closed = False
 
     def start_now(self, setting_id: int) -> str | None:
@@ -118,7 +119,7 @@ class RunService:
                 return pending
             run = self.journal.start_run(new)
             future = self._pool.submit(self.runner.run, setting, trigger=TRIGGER, run_id=run.id)
-            self._running[future] = run.id
+            self._running[future] = (run.id,)
         future.add_done_callback(self._done)
         log.info("run %s of %s started on request", run.id, setting.container_name)
         return run.id
@@ -127,7 +128,7 @@ class RunService:
         """The run of ``container`` this service queued or runs that the journal still has
         ``running`` (the lock is held by the caller). Runs of other processes are not ours
         to answer for: theirs may be left over from a crash, to their recovery."""
-        mine = set(self._running.values())
+        mine = {run_id for run_ids in self._running.values() for run_id in run_ids}
         if not mine:
             return None
         recent = self.journal.list_runs(
@@ -137,6 +138,38 @@ class RunService:
             (run.id for run in recent if run.status is RunStatus.RUNNING and run.id in mine),
             None,
         )
+
+    def start_batch(
+        self, environment: Environment, names: Sequence[str], *, dry_run: bool = False
+    ) -> dict[str, str]:
+        """Update ``names`` of ``environment`` now as one batch through the pipeline, in the
+        background: each container's run id at once (a run row each, trigger ``api``; follow
+        them on their event streams). ``StoreError`` after :meth:`drain`."""
+        unique = list(dict.fromkeys(name.removeprefix("/") for name in names))
+        with self._lock:
+            if self._closed:
+                raise StoreError("colibri is shutting down: no new runs")
+            run_ids = {
+                name: self.journal.start_run(
+                    NewRun(
+                        environment.name,
+                        name,
+                        "",
+                        "",
+                        trigger=TRIGGER,
+                        dry_run=dry_run,
+                        run_id=secrets.token_hex(16),
+                    )
+                ).id
+                for name in unique
+            }
+            future = self._pool.submit(
+                self.runner.run_batch, environment, run_ids, trigger=TRIGGER, dry_run=dry_run
+            )
+            self._running[future] = tuple(run_ids.values())
+        future.add_done_callback(self._done)
+        log.info("batch of %d container(s) on %s started on request", len(unique), environment.name)
+        return run_ids
 
     def list_runs(
         self,
@@ -234,6 +267,18 @@ class RunService:
             else:
                 yield item
 
+    def wait(self, run_id: str, timeout: float = 3600.0, poll: float = 0.5) -> RunRecord | None:
+        """The run once it has finished, with its steps and log lines (``None`` for an unknown
+        id); still ``running`` when ``timeout`` seconds were not enough."""
+        deadline = self.clock.monotonic() + timeout
+        while True:
+            run = self.get_run(run_id)
+            if run is None or run.status is not RunStatus.RUNNING:
+                return run
+            if self.clock.monotonic() >= deadline:
+                return run
+            self.clock.sleep(poll)
+
     def drain(self, timeout: float) -> bool:
         """Take no more runs; wait up to ``timeout`` seconds for the running ones. ``True``
         when none is left running (the rest are left to recovery)."""
@@ -248,9 +293,10 @@ class RunService:
 
     def _done(self, future: Future[Any]) -> None:
         with self._lock:
-            run_id = self._running.pop(future, None)
+            run_ids = self._running.pop(future, ())
         if future.cancelled():
-            self._close_unstarted(run_id)
+            for run_id in run_ids:
+                self._close_unstarted(run_id)
             return
         error = future.exception()
         if error is not None and not isinstance(error, ColibriError):

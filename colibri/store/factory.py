@@ -18,6 +18,7 @@ from colibri.store.environments import SqlEnvironments
 from colibri.store.events import SqlActivity
 from colibri.store.fleet import SqlLastOutcomes
 from colibri.store.journal import SqlJournal
+from colibri.store.label_slots import SqlLabelSlots
 from colibri.store.migrate import upgrade, upgrade_engine
 from colibri.store.notifications import SqlNotificationLog, SqlNotificationTargets
 from colibri.store.scan_reports import ScanReports
@@ -61,6 +62,7 @@ class Store:
     audit: SqlAudit
     bad_digests: SqlBadDigests
     last_outcomes: SqlLastOutcomes
+    label_slots: SqlLabelSlots
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -113,4 +115,5 @@ def make_store(url: str, *, clock: Clock | None = None, migrate: bool = True) ->
         audit=SqlAudit(sessions, clock),
         bad_digests=SqlBadDigests(sessions, clock),
         last_outcomes=SqlLastOutcomes(sessions, clock),
+        label_slots=SqlLabelSlots(sessions, clock),
     )

@@ -383,9 +383,11 @@ class BadDigestRow(Base):
 
 
 class LabelSlotRow(Base):
-    """The schedule of a container its labels (or the default) drive, and its claimed slot."""
+    """What the service does with one opted-in container (``ContainerPlan``) and, when its
+    labels or the default drive its schedule, its next slot (claimed as settings' are)."""
 
     __tablename__ = "label_slots"
+    __table_args__ = (Index("ix_label_slots_due", "next_run_at"),)
 
     environment_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("environments.id", ondelete="CASCADE"), primary_key=True
@@ -393,6 +395,9 @@ class LabelSlotRow(Base):
     container_name: Mapped[str] = mapped_column(NAME, primary_key=True)
     cron: Mapped[str] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(16))
+    cleanup: Mapped[bool] = mapped_column(Boolean)
     next_run_at: Mapped[datetime | None]
     last_run_at: Mapped[datetime | None]
     last_run_id: Mapped[str | None] = mapped_column(String(64))

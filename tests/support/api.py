@@ -69,6 +69,8 @@ API_ROUTES: list[tuple[str, str, Permission | None]] = [
     ("GET", "/api/audit", Permission.AUDIT_READ),
     ("GET", "/api/bad-digests", Permission.CONTAINERS_READ),
     ("DELETE", "/api/containers/{environment}/{name}/bad-digests", Permission.UPDATES_RUN),
+    ("POST", "/api/containers/{environment}/{name}/update", Permission.UPDATES_RUN),
+    ("POST", "/api/updates", Permission.UPDATES_RUN),
 ]
 #: The operations that need no token.
 OPEN_ROUTES = [

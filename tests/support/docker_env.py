@@ -89,11 +89,15 @@ class DockerTracker:
     def cleanup(self) -> None:
         """Remove every labelled container, then networks and volumes."""
         label = f"{SESSION_LABEL}={self.prefix}"
-        for container in self.client.containers.list(all=True, filters={"label": label}):
-            _quietly(container.remove, force=True, v=True)
-        for container in self.client.containers.list(all=True):
-            if container.name.startswith(self.prefix):
-                _quietly(container.remove, force=True, v=True)
+        # The low-level listing: the high-level one inspects each container in turn and fails
+        # when another process removes one in between (several sessions share the daemon).
+        for summary in self.client.api.containers(all=True):
+            names = [name.lstrip("/") for name in summary.get("Names") or []]
+            ours = (summary.get("Labels") or {}).get(SESSION_LABEL) == self.prefix
+            if ours or any(name.startswith(self.prefix) for name in names):
+                _quietly(
+                    self.client.api.remove_container, container=summary["Id"], force=True, v=True
+                )
         for network in self.client.networks.list(filters={"label": label}):
             _quietly(network.remove)
         for volume in self.client.volumes.list(filters={"label": label}):

@@ -14,9 +14,10 @@ needs ``updates:run`` (a 403 naming it): without it a token may only keep settin
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from colibri.api.audit import audited
 from colibri.api.cron_hints import cron_refusals
@@ -31,6 +32,7 @@ from colibri.api.schemas.auto_updates import (
     RunStarted,
 )
 from colibri.api.schemas.common import MAX_ID, Id
+from colibri.api.schemas.runs import RunDetail
 from colibri.domain.audit import AuditAction, AuditResource
 from colibri.domain.environments import LOCAL_ENVIRONMENT
 from colibri.domain.invalid import Invalid
@@ -188,14 +190,34 @@ def delete_auto_update(services: ServicesDep, token: TokenDep, setting_id: Setti
     "/{setting_id}/run",
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[require(Permission.UPDATES_RUN)],
-    responses=answers(NOT_FOUND),
+    response_model=RunStarted,
+    responses={
+        200: {"model": RunDetail, "description": "With `wait=true`: the run, ended."},
+        **answers(NOT_FOUND),
+    },
 )
-def run_auto_update(services: ServicesDep, setting_id: SettingId, response: Response) -> RunStarted:
-    """Update the container now, in the background: answers at once with the run's id (a
-    run of a container being updated already ends ``skipped``). While a run of this setting
-    is still pending, asking again answers with that run's id and queues nothing."""
+def run_auto_update(
+    services: ServicesDep,
+    setting_id: SettingId,
+    response: Response,
+    wait: Annotated[
+        bool,
+        Query(description="Answer when the run has ended (200), with its outcome and log."),
+    ] = False,
+) -> Any:
+    """Update the container now, in the background: answers at once (202) with the run's id
+    (a run of a container being updated already ends ``skipped``; while a run of this
+    setting is still pending, asking again answers with that run's id and queues nothing);
+    with ``wait=true``, answers when the run has ended (200) with its outcome, steps and
+    log lines."""
     run_id = services.runs.start_now(setting_id)
     if run_id is None:
         not_found(f"auto-update setting {setting_id}")
-    response.headers["Location"] = f"/api/runs/{run_id}"
+    location = {"Location": f"/api/runs/{run_id}"}
+    if wait:
+        run = services.runs.wait(run_id)
+        if run is not None:
+            body = RunDetail.from_run(run, with_data=False).model_dump(mode="json")
+            return JSONResponse(body, status_code=status.HTTP_200_OK, headers=location)
+    response.headers.update(location)
     return RunStarted(run_id=run_id)

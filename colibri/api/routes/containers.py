@@ -10,17 +10,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, status
 
 from colibri.api.audit import audited
 from colibri.api.deps import ServicesDep, TokenDep, require
 from colibri.api.errors import not_found
-from colibri.api.responses import NOT_FOUND, answers
+from colibri.api.responses import NOT_FOUND, UNREADABLE, answers
 from colibri.api.schemas.bad_digests import BadDigestPublic, BadDigestRecords, Cleared
 from colibri.api.schemas.common import MAX_ID, ContainerName, EnvironmentName
-from colibri.api.schemas.containers import CheckSummaryPublic, ContainerPublic
+from colibri.api.schemas.containers import (
+    BatchStarted,
+    CheckSummaryPublic,
+    ContainerPublic,
+    UpdateRequestBody,
+    UpdatesRequest,
+)
 from colibri.domain.audit import AuditAction, AuditResource
 from colibri.domain.environments import Environment
+from colibri.domain.service_plan import Mode, effective
+from colibri.domain.settings import AutoUpdateSetting
 from colibri.domain.tokens import Permission
 
 __all__ = ["router"]
@@ -57,7 +65,26 @@ def list_containers(
     if environment_id is not None and services.environments.get(environment_id) is None:
         not_found(f"environment {environment_id}")
     statuses = services.containers.list_statuses(environment_id)
-    return [ContainerPublic.from_domain(status) for status in statuses]
+    slots = {
+        (s.environment_id, s.container_name): s for s in services.plans.list_slots(environment_id)
+    }
+    settings = {
+        (s.environment_id, s.container_name): s for s in _all_settings(services, environment_id)
+    }
+    return [
+        ContainerPublic.from_domain(status, effective(slots.get(key), settings.get(key)))
+        for status in statuses
+        for key in [(status.environment_id, status.container_name)]
+    ]
+
+
+def _all_settings(services: ServicesDep, environment_id: int | None) -> list[AutoUpdateSetting]:
+    found: list[AutoUpdateSetting] = []
+    while True:
+        page = services.schedules.list(environment_id, 500, len(found))
+        found.extend(page)
+        if len(page) < 500:
+            return found
 
 
 @router.post(
@@ -121,3 +148,48 @@ def clear_bad_digests(
             before=BadDigestRecords(records=gone),
         )
     return Cleared(cleared=cleared)
+
+
+@router.post(
+    "/api/containers/{environment}/{name}/update",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[require(Permission.UPDATES_RUN)],
+    responses=answers(NOT_FOUND, UNREADABLE),
+)
+def update_container(
+    services: ServicesDep,
+    environment: EnvironmentPath,
+    name: NamePath,
+    body: UpdateRequestBody | None = None,
+) -> BatchStarted:
+    """Update one container now (``dry_run``: only say what would happen), in the background,
+    through the update pipeline: answers at once with the run's id."""
+    env = _environment(services, environment)
+    dry_run = body.dry_run if body is not None else False
+    started = services.runs.start_batch(env, [name], dry_run=dry_run)
+    return BatchStarted(runs={f"{env.name}/{key}": run for key, run in started.items()})
+
+
+@router.post(
+    "/api/updates",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[require(Permission.UPDATES_RUN)],
+    responses=answers(NOT_FOUND, UNREADABLE),
+)
+def update_containers(services: ServicesDep, body: UpdatesRequest) -> BatchStarted:
+    """Update a selection now, one batch per environment through the update pipeline; with
+    ``all``, every opted-in container the service updates (monitor-only ones are left out)."""
+    wanted: dict[str, list[str]] = {}
+    for ref in body.containers:
+        wanted.setdefault(ref.environment, []).append(ref.name.removeprefix("/"))
+    if body.all:
+        names = {env.id: env.name for env in services.environments.list()}
+        for slot in services.plans.list_slots():
+            if slot.plan.mode is Mode.UPDATE and slot.environment_id in names:
+                wanted.setdefault(names[slot.environment_id], []).append(slot.container_name)
+    runs: dict[str, str] = {}
+    for env_name, container_names in wanted.items():
+        env = _environment(services, env_name)
+        started = services.runs.start_batch(env, container_names, dry_run=body.dry_run)
+        runs.update({f"{env.name}/{key}": run for key, run in started.items()})
+    return BatchStarted(runs=runs)

@@ -33,7 +33,7 @@ LastEventId = Annotated[
     Header(
         alias="Last-Event-ID",
         ge=0,
-        le=2**63 - 1,
+        le=MAX_ID,
         description="The id of the last event received: the stream resumes after it.",
     ),
 ]

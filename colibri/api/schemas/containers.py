@@ -5,14 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from colibri.api.schemas.common import ResponseModel
+from pydantic import Field
+
+from colibri.api.schemas.common import ContainerName, EnvironmentName, RequestModel, ResponseModel
 from colibri.domain.container_status import ContainerStatus
+from colibri.domain.journal import RunStatus
 from colibri.domain.model import CheckStatus
+from colibri.domain.service_plan import Effective, Mode, ScheduleSource
 
 if TYPE_CHECKING:
     from colibri.services.containers import CheckSummary
 
-__all__ = ["ChangesPublic", "CheckSummaryPublic", "ContainerPublic", "EnvironmentCheckPublic"]
+__all__ = [
+    "BatchStarted",
+    "ChangesPublic",
+    "CheckSummaryPublic",
+    "ContainerPublic",
+    "ContainerRef",
+    "EnvironmentCheckPublic",
+    "SchedulePublic",
+    "UpdateRequestBody",
+    "UpdatesRequest",
+]
 
 
 class ChangesPublic(ResponseModel):
@@ -44,8 +58,38 @@ _CONTROL_KEYS = (
 )
 
 
+class SchedulePublic(ResponseModel):
+    """When and how the service updates the container: ``source`` says what decides
+    (``setting`` made in the API, ``label`` ``colibri.schedule``, ``default``
+    ``COLIBRI_SCHEDULE``); ``mode`` ``notify`` is monitor only."""
+
+    cron_expression: str
+    timezone: str
+    source: ScheduleSource
+    mode: Mode
+    cleanup: bool
+    next_run_at: datetime | None
+    last_status: RunStatus | None
+    last_run_id: str | None
+
+    @classmethod
+    def from_domain(cls, found: Effective) -> SchedulePublic:
+        """The API's form of the domain's value."""
+        return cls(
+            cron_expression=found.cron,
+            timezone=found.timezone,
+            source=found.source,
+            mode=found.mode,
+            cleanup=found.cleanup,
+            next_run_at=found.next_run_at,
+            last_status=found.last_status,
+            last_run_id=found.last_run_id,
+        )
+
+
 class ContainerPublic(ResponseModel):
-    """One container as last checked: is its tag pointing at a newer image?"""
+    """One container as last checked: is its tag pointing at a newer image? And its
+    effective ``schedule`` (``null``: not opted in, the service leaves it alone)."""
 
     environment_id: int
     name: str
@@ -56,6 +100,7 @@ class ContainerPublic(ResponseModel):
     current_digest: str | None
     remote_digest: str | None
     reason: str
+    schedule: SchedulePublic | None = None
     update_kind: str | None = None
     changes: ChangesPublic | None = None
     eligible_at: datetime | None = None
@@ -66,10 +111,13 @@ class ContainerPublic(ResponseModel):
     next_window_opening: datetime | None = None
 
     @classmethod
-    def from_domain(cls, status: ContainerStatus) -> ContainerPublic:
+    def from_domain(
+        cls, status: ContainerStatus, schedule: Effective | None = None
+    ) -> ContainerPublic:
         """The API's form of the domain's value."""
         controls = dict(status.controls)
         return cls(
+            schedule=None if schedule is None else SchedulePublic.from_domain(schedule),
             **{key: controls.get(key) for key in _CONTROL_KEYS},
             environment_id=status.environment_id,
             name=status.container_name,
@@ -117,3 +165,31 @@ class CheckSummaryPublic(ResponseModel):
                 for part in summary.environments
             ],
         )
+
+
+class UpdateRequestBody(RequestModel):
+    """Options of an update asked for now."""
+
+    dry_run: bool = Field(False, description="Pull nothing, change nothing; say what would happen.")
+
+
+class ContainerRef(RequestModel):
+    """A container by environment and name."""
+
+    environment: EnvironmentName = "local"
+    name: ContainerName
+
+
+class UpdatesRequest(UpdateRequestBody):
+    """The containers to update now: a list, or ``all`` (every opted-in container the
+    service would update on its schedules, monitor-only ones left out)."""
+
+    containers: list[ContainerRef] = Field(default_factory=list, max_length=1000)
+    all: bool = False
+
+
+class BatchStarted(ResponseModel):
+    """Runs started now, one per container: follow each at ``/api/runs/{run_id}/events``
+    (or all of them at ``/api/events``)."""
+
+    runs: dict[str, str] = Field(description="`environment/name` → its run id.")

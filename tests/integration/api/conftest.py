@@ -149,6 +149,7 @@ def api_services(store: Store, docker: Docker, inbox: Inbox) -> Iterator[ApiServ
         skips=SkipService(store.skips, clock),
         audit=AuditService(store.audit),
         bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
+        plans=store.label_slots,
     )
     runs.drain(30)
 

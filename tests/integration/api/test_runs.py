@@ -107,3 +107,15 @@ def test_metrics_count_what_happened(client: ApiClient) -> None:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
+
+
+def test_run_now_with_wait_answers_when_the_run_has_ended(client: ApiClient) -> None:
+    setting = client.post(
+        "/api/auto-updates", json={"container_name": "web", "vulnerability_criteria": "never"}
+    ).json()
+    ended = client.post(f"/api/auto-updates/{setting['id']}/run", params={"wait": "true"})
+    assert ended.status_code == 200, ended.text
+    run = ended.json()
+    assert run["status"] not in ("running", None)
+    assert ended.headers["Location"] == f"/api/runs/{run['id']}"
+    assert {"steps", "logs", "reason"} <= set(run)

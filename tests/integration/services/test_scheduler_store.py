@@ -110,3 +110,31 @@ def test_two_scheduler_processes_never_run_the_same_slot_twice(
     assert Counter(ran) == Counter(ids), "a slot ran twice, or not at all"
     assert all(results), "one process did all the work: the test proved nothing"
     assert store.auto_updates.due(datetime.now(UTC), 100) == []
+
+
+class SlotRecorder(Recorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.slots: list[tuple[str, str]] = []
+
+    def run_slot(self, slot: Any, *, trigger: str) -> Any:
+        self.slots.append((slot.container_name, trigger))
+        return None
+
+
+def test_two_schedulers_on_one_database_run_a_label_slot_once(store: Store) -> None:
+    from colibri.domain.service_plan import ContainerPlan, ScheduleSource
+
+    clock = SystemClock()
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    plan = ContainerPlan("* * * * *", "UTC", ScheduleSource.LABEL)
+    store.label_slots.sync(local_id(store), {"web": (plan, due)})
+    first, second = SlotRecorder(), SlotRecorder()
+    one = Scheduler(store.auto_updates, first, clock, slots=store.label_slots)
+    two = Scheduler(store.auto_updates, second, clock, slots=store.label_slots)
+    started = one.tick() + two.tick() + one.tick()
+    assert one.stop(grace=10) and two.stop(grace=10)
+    assert started == 1
+    assert first.slots + second.slots == [("web", TRIGGER)]
+    slot = store.label_slots.get(local_id(store), "web")
+    assert slot is not None and slot.next_run_at is not None and slot.next_run_at > due

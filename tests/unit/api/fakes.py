@@ -22,6 +22,7 @@ from colibri.domain.invalid import Invalid
 from colibri.domain.journal import RunRecord, RunStatus
 from colibri.domain.model import CheckStatus
 from colibri.domain.notifications import NewNotificationTarget, NotificationTarget
+from colibri.domain.service_plan import LabelSlot
 from colibri.domain.sessions import IssuedSession, WebSession
 from colibri.domain.settings import (
     AutoUpdateConfig,
@@ -132,6 +133,7 @@ class FakeRuns:
     follow_error: Exception | None = None
     everything: list[Mapping[str, Any] | None] = field(default_factory=list)
     followed_after: list[int | None] = field(default_factory=list)
+    batches: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)
 
     def start_now(self, setting_id: int) -> str | None:
         if self.schedules is None or self.schedules.get(setting_id) is None:
@@ -158,6 +160,15 @@ class FakeRuns:
 
     def get_run(self, run_id: str) -> RunRecord | None:
         return self.runs.get(run_id)
+
+    def wait(self, run_id: str, timeout: float = 3600.0) -> RunRecord | None:
+        return self.runs.get(run_id)
+
+    def start_batch(
+        self, environment: Environment, names: Sequence[str], *, dry_run: bool = False
+    ) -> Mapping[str, str]:
+        self.batches.append((environment.name, tuple(names), dry_run))
+        return {name: f"{len(self.batches):016x}{index:016x}" for index, name in enumerate(names)}
 
     def watch(self, run_id: str, after: int = 0) -> Iterator[Mapping[str, Any] | Pause]:
         self.followed_after.append(after)
@@ -339,6 +350,7 @@ class Fakes:
     skips: SkipService = field(default_factory=lambda: SkipService(MemorySkips(), FakeClock()))
     audit_store: FakeAuditStore = field(default_factory=lambda: FakeAuditStore())
     bad_digests: FakeBadDigests = field(default_factory=lambda: FakeBadDigests())
+    plans: FakePlans = field(default_factory=lambda: FakePlans())
 
     def __post_init__(self) -> None:
         self.schedules = FakeSchedules(self.environments)
@@ -359,6 +371,7 @@ class Fakes:
             skips=self.skips,
             audit=AuditService(self.audit_store),
             bad_digests=self.bad_digests,
+            plans=self.plans,
         )
 
 
@@ -430,3 +443,11 @@ class FakeBadDigests:
         gone = [r for r in self.list(environment_id, container_name) if digest in (None, r.digest)]
         self.records = [r for r in self.records if r not in gone]
         return len(gone)
+
+
+@dataclass
+class FakePlans:
+    slots: list[LabelSlot] = field(default_factory=list)
+
+    def list_slots(self, environment_id: int | None = None) -> Sequence[LabelSlot]:
+        return [s for s in self.slots if environment_id in (None, s.environment_id)]

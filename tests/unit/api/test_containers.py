@@ -98,3 +98,58 @@ def test_bad_digests_are_listed_and_cleared_with_an_audit_entry(
     [entry] = fakes.audit_store.entries
     assert (entry.action, entry.resource, entry.resource_id) == ("clear", "bad_digest", "local/web")
     assert client.delete("/api/containers/nowhere/web/bad-digests").status_code == 404
+
+
+def test_each_container_shows_its_effective_schedule_and_where_it_comes_from(
+    client: ApiClient, fakes: Fakes
+) -> None:
+    from datetime import UTC, datetime
+
+    from colibri.domain.container_status import ContainerStatus
+    from colibri.domain.journal import RunStatus
+    from colibri.domain.model import CheckStatus
+    from colibri.domain.service_plan import ContainerPlan, LabelSlot, Mode, ScheduleSource
+
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    for name in ("labelled", "plain", "ignored"):
+        fakes.containers.statuses.append(
+            ContainerStatus(1, name, "c", "app:1", CheckStatus.UPDATE_AVAILABLE, at)
+        )
+    monitor = ContainerPlan("* * * * *", "UTC", ScheduleSource.LABEL, Mode.NOTIFY)
+    fakes.plans.slots += [
+        LabelSlot(1, "labelled", monitor, at, at, "r9", RunStatus.SKIPPED),
+        LabelSlot(1, "plain", ContainerPlan("0 3 * * *", "Europe/Paris", ScheduleSource.DEFAULT)),
+    ]
+    shown = {c["name"]: c["schedule"] for c in client.get("/api/containers").json()}
+    assert shown["ignored"] is None
+    assert (shown["labelled"]["source"], shown["labelled"]["mode"]) == ("label", "notify")
+    assert shown["labelled"]["last_status"] == "skipped"
+    assert shown["labelled"]["cron_expression"] == "* * * * *"
+    assert (shown["plain"]["source"], shown["plain"]["timezone"]) == ("default", "Europe/Paris")
+
+
+def test_a_container_or_a_selection_is_updated_now_as_one_batch_each(
+    client: ApiClient, fakes: Fakes
+) -> None:
+    from colibri.domain.environments import Endpoint, NewEnvironment
+    from colibri.domain.service_plan import ContainerPlan, LabelSlot, Mode, ScheduleSource
+
+    if fakes.environments.find("local") is None:
+        fakes.environments.create(NewEnvironment("local", Endpoint("unix:///var/run/docker.sock")))
+    one = client.post("/api/containers/local/web/update", json={"dry_run": True})
+    assert one.status_code == 202, one.text
+    assert list(one.json()["runs"]) == ["local/web"]
+    plan = ContainerPlan("0 3 * * *", "UTC", ScheduleSource.DEFAULT)
+    fakes.plans.slots += [
+        LabelSlot(1, "db", plan),
+        LabelSlot(
+            1, "watched", ContainerPlan("0 3 * * *", "UTC", ScheduleSource.LABEL, Mode.NOTIFY)
+        ),
+    ]
+    many = client.post("/api/updates", json={"containers": [{"name": "cache"}], "all": True}).json()
+    assert sorted(many["runs"]) == ["local/cache", "local/db"]  # the monitor-only one is left out
+    assert fakes.runs.batches == [("local", ("web",), True), ("local", ("cache", "db"), False)]
+    missing = client.post(
+        "/api/updates", json={"containers": [{"environment": "mars", "name": "x"}]}
+    )
+    assert missing.status_code == 404

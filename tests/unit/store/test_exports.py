@@ -17,7 +17,7 @@ def test_all_is_sorted_and_complete() -> None:
     modules |= {"scan_reports", "tables", "types", "urls"}
     modules |= {"auto_updates", "conflicts", "container_statuses", "environments"}
     modules |= {"notifications", "repository", "skips", "tokens"}
-    modules |= {"audit", "bad_digests", "events", "fleet", "sessions"}
+    modules |= {"audit", "bad_digests", "events", "fleet", "label_slots", "sessions"}
     assert public - modules == set(exported)
 
 

@@ -54,6 +54,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("UPDATE auto_update_settings SET criteria = 'never' WHERE criteria = 'inherit'")
+    op.drop_index("ix_label_slots_due", table_name="label_slots")
     op.drop_table("label_slots")
     op.drop_table("bad_digests")
     op.drop_index("ix_audit_log_at", table_name="audit_log")
@@ -122,6 +123,9 @@ def _create_label_slots() -> None:
         _text("container_name", 255),
         _text("cron", 255),
         _text("timezone", 64),
+        _text("source", 16),
+        _text("mode", 16),
+        sa.Column("cleanup", sa.Boolean(), nullable=False),
         _time("next_run_at", nullable=True),
         _time("last_run_at", nullable=True),
         _text("last_run_id", 64, nullable=True),
@@ -129,3 +133,4 @@ def _create_label_slots() -> None:
         _environment_fk("label_slots"),
         sa.PrimaryKeyConstraint("environment_id", "container_name", name="pk_label_slots"),
     )
+    op.create_index("ix_label_slots_due", "label_slots", ["next_run_at"])
