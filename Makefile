@@ -7,7 +7,7 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test check lint typecheck imports bench bytecode venv clean image install web web-test
+.PHONY: run test test-systemd check lint typecheck imports bench bytecode venv clean image install web web-test
 
 # The web UI (web/, Vue + TypeScript) builds into the package (colibri/web_dist), so a wheel
 # serves it without Node. It is rebuilt when its sources, its lock or the API change: the
@@ -50,6 +50,11 @@ run: $(STAMP) bytecode $(WEB_DIST)
 test: $(STAMP) bytecode web-test
 	scripts/setup-system test postgres
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The tests that need systemd as PID 1 (the unit path against the real systemd). They fail
+# where systemd does not run, so the default run leaves them out.
+test-systemd: $(STAMP)
+	COLIBRI_TEST_SYSTEMD=1 $(BIN)/pytest -m systemd tests/integration/engine/test_systemd_units.py
 
 # Byte-compile the package as installing a wheel does: with PYTHONDONTWRITEBYTECODE set (as on
 # some CI machines) every `colibri` process the tests and benchmarks start would otherwise
