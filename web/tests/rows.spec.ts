@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ContainerFromApi, Environment, Run, Setting } from "../src/api/types";
 import { buildRows, filterRows } from "../src/lib/rows";
 
-const env: Environment = { id: 1, name: "local", endpoint: { url: "unix:///var/run/docker.sock", tls: null }, labels: {}, created_at: "2026-12-01T00:00:00Z" };
+const env: Environment = { id: 1, name: "local", endpoint: { url: "unix:///var/run/docker.sock", tls: null, insecure: false }, labels: {}, registry_credentials: "none", created_at: "2026-12-01T00:00:00Z" };
 const container = (name: string, status: ContainerFromApi["status"], extra: Partial<ContainerFromApi> = {}): ContainerFromApi => ({
   environment_id: 1,
   name,
@@ -40,9 +40,13 @@ describe("buildRows", () => {
   });
 
   it("prefers what the API says about the container itself", () => {
-    const extras = { schedule: "0 5 * * *", schedule_source: "label", mode: "notify", available_tag: "1.3", update_kind: "minor", window: "Sat 01:00-05:00" };
-    const [row] = buildRows([container("web", "update_available", extras)], [setting], [], [env]);
-    expect(row).toMatchObject({ schedule: "0 5 * * *", scheduleSource: "label", mode: "notify", available: "1.3", updateKind: "minor", window: "Sat 01:00-05:00" });
+    const schedule = {
+      cron_expression: "0 5 * * *", timezone: "UTC", source: "label" as const, mode: "notify" as const, cleanup: true,
+      next_run_at: "2026-12-05T05:00:00Z", last_status: null, last_run_id: null,
+    };
+    const extras = { schedule, available_tag: "1.3", update_kind: "minor", window: "Sat 01:00-05:00" };
+    const [row] = buildRows([container("web", "update_available", extras)], [], [], [env]);
+    expect(row).toMatchObject({ schedule: "0 5 * * * (At 05:00)", scheduleSource: "label", mode: "notify", available: "1.3", updateKind: "minor", window: "Sat 01:00-05:00", nextRun: "2026-12-05T05:00:00Z" });
   });
 });
 

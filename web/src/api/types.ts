@@ -5,6 +5,7 @@ import type { components } from "./schema";
 type Schemas = components["schemas"];
 
 export type Container = Schemas["ContainerPublic"];
+export type EffectiveSchedule = Schemas["SchedulePublic"];
 export type CheckStatus = Schemas["CheckStatus"];
 export type CheckSummary = Schemas["CheckSummaryPublic"];
 export type Setting = Schemas["AutoUpdatePublic"];
@@ -32,20 +33,11 @@ export type Session = Schemas["SessionPublic"];
 export type CronDescription = Schemas["CronDescription"];
 export type FieldErrors = Schemas["FieldErrors"];
 
-/** Fields of a container row that the API is growing (the effective schedule and where it
- * comes from, the mode, the next run, the maintenance window, a skipped version, the
- * available tag and the kind of update). Each is shown when the API sends it; until then
- * the row is filled from the container's setting and runs, or left empty. */
+/** Fields of a container row that the API may add later (a skipped version's words, the
+ * available tag). Each is shown when the API sends it; until then the row is derived. */
 export interface ContainerExtras {
-  schedule?: string | null;
-  schedule_source?: string | null;
-  mode?: string | null;
-  next_run_at?: string | null;
-  window?: string | null;
   skip?: string | null;
   available_tag?: string | null;
-  update_kind?: string | null;
-  last_outcome?: string | null;
 }
 
 export type ContainerFromApi = Container & ContainerExtras;

@@ -3,7 +3,7 @@
 // the container itself win over what is derived here. Rows are plain values (markRaw): a
 // thousand of them need no deep reactivity, and the table would otherwise traverse them all.
 import { markRaw } from "vue";
-import type { ContainerFromApi, Environment, Run, Setting } from "../api/types";
+import type { ContainerFromApi, EffectiveSchedule, Environment, Run, Setting } from "../api/types";
 import { describeCron, SCHEDULE_CRONS } from "./cron";
 import { imageRepository, imageTag, shortDigest } from "./format";
 
@@ -56,6 +56,12 @@ export function scheduleText(setting: Setting): string {
   return setting.schedule_type === "custom" ? `${cron} (${words})` : `${setting.schedule_type} (${words})`;
 }
 
+/** The words for the schedule the service applies to a container (from a setting, its
+ * label or the service's default). */
+export function effectiveScheduleText(schedule: EffectiveSchedule): string {
+  return `${schedule.cron_expression} (${describeCron(schedule.cron_expression)})`;
+}
+
 function windowText(container: ContainerFromApi): string {
   if (!container.window) return "";
   if (container.window_open !== false) return container.window;
@@ -85,6 +91,7 @@ export function buildRows(
     const run = latest.get(`${environment}/${container.name}`);
     const hasUpdate = container.status === "update_available";
     const tag = imageTag(container.image);
+    const effective = container.schedule ?? null;
     return markRaw({
       key,
       environmentId: container.environment_id,
@@ -101,14 +108,14 @@ export function buildRows(
         ? container.available_tag ?? shortDigest(container.remote_digest)
         : "",
       updateKind: container.update_kind ?? (hasUpdate ? (container.available_tag ? "version" : "digest") : ""),
-      schedule: container.schedule ?? (setting ? scheduleText(setting) : "—"),
-      scheduleSource: container.schedule_source ?? (setting ? "setting" : "none"),
-      mode: container.mode ?? (setting ? (setting.enabled ? "auto" : "off") : "check only"),
-      nextRun: container.next_run_at ?? (setting?.enabled ? setting.next_run_at : null),
+      schedule: setting ? scheduleText(setting) : effective ? effectiveScheduleText(effective) : "—",
+      scheduleSource: effective?.source ?? (setting ? "setting" : "none"),
+      mode: effective ? (effective.mode === "notify" ? "notify" : "auto") : setting ? (setting.enabled ? "auto" : "off") : "check only",
+      nextRun: effective?.next_run_at ?? (setting?.enabled ? setting.next_run_at : null),
       window: windowText(container),
       skip: container.skip ?? skipText(container),
-      lastOutcome: container.last_outcome ?? run?.status ?? setting?.last_status ?? "",
-      lastRunId: run?.id ?? setting?.last_run_id ?? null,
+      lastOutcome: run?.status ?? effective?.last_status ?? setting?.last_status ?? "",
+      lastRunId: run?.id ?? effective?.last_run_id ?? setting?.last_run_id ?? null,
       checkedAt: container.checked_at,
       setting,
       hasUpdate,
