@@ -1,6 +1,7 @@
 // The API's routes the UI uses, typed by the generated schema.
-import { api } from "./client";
+import { ApiError, api } from "./client";
 import type {
+  BatchStarted,
   CheckSummary,
   ContainerFromApi,
   CronDescription,
@@ -31,12 +32,16 @@ export const containers = {
   list: () => api<ContainerFromApi[]>("/api/containers"),
   check: (environmentId?: number) =>
     api<CheckSummary>("/api/check", { method: "POST", query: { environment_id: environmentId } }),
-  /** Update (or dry-run) one container directly; the route is newer than the settings' one. */
-  update: (environment: string, name: string, dryRun: boolean) =>
-    api<{ run_id: string }>(
+  /** Update (or dry-run) one container directly: the run the API started for it. */
+  update: async (environment: string, name: string, dryRun: boolean): Promise<{ run_id: string }> => {
+    const started = await api<BatchStarted>(
       `/api/containers/${encodeURIComponent(environment)}/${encodeURIComponent(name)}/update`,
       { method: "POST", body: { dry_run: dryRun } },
-    ),
+    );
+    const runId = started.runs[`${environment}/${name}`] ?? Object.values(started.runs)[0];
+    if (!runId) throw new ApiError(409, `No run was started for ${name}.`);
+    return { run_id: runId };
+  },
 };
 
 export const settings = {

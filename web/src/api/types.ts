@@ -6,6 +6,7 @@ type Schemas = components["schemas"];
 
 export type Container = Schemas["ContainerPublic"];
 export type EffectiveSchedule = Schemas["SchedulePublic"];
+export type BatchStarted = Schemas["BatchStarted"];
 export type CheckStatus = Schemas["CheckStatus"];
 export type CheckSummary = Schemas["CheckSummaryPublic"];
 export type Setting = Schemas["AutoUpdatePublic"];
