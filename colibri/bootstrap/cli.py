@@ -102,7 +102,8 @@ def notifications(settings: Settings) -> Iterator[NotificationService | None]:
 
     with open_store(settings) as store:
         targets = ConfiguredTargets(settings.notify_urls)
-        yield NotificationService(AppriseNotifier(), targets, store.notification_log, SystemClock())
+        notifier = AppriseNotifier(allow_private=settings.notify_allow_private)
+        yield NotificationService(notifier, targets, store.notification_log, SystemClock())
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,20 @@ def admin(settings: Settings) -> Iterator[Admin]:
     from colibri.services.targets import TargetService
 
     clock = SystemClock()
+    allow_private = settings.notify_allow_private
+
+    def validate(url: str) -> str:
+        return validate_url(url, allow_private=allow_private)
+
     with open_store(settings) as store:
         yield Admin(
             schedules=ScheduleService(store.auto_updates, store.environments, clock),
             environments=EnvironmentService(store.environments, clock),
             targets=TargetService(
-                store.notification_targets, AppriseNotifier(), validate_url, clock
+                store.notification_targets,
+                AppriseNotifier(allow_private=allow_private),
+                validate,
+                clock,
             ),
             bad_digests=BadDigestService(store.bad_digests, store.journal, clock),
             audit=AuditService(store.audit),

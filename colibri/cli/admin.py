@@ -273,12 +273,21 @@ def env_add(
     label: Annotated[
         list[str] | None, typer.Option("--label", "-l", help="key=value; repeat for each.")
     ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="Reach a tcp:// daemon on another machine without TLS (a trusted network "
+            "only; such a daemon is never sent registry credentials).",
+        ),
+    ] = False,
     log_level: LogOpt = None,
 ) -> None:
     """Add a Docker host (TLS client certificates: through the API)."""
     labels = dict(item.partition("=")[::2] for item in label or ())
     with _admin(log_level) as admin:
-        created = admin.environments.create(NewEnvironment(name, Endpoint(endpoint), labels))
+        where = Endpoint(endpoint, insecure=insecure)
+        created = admin.environments.create(NewEnvironment(name, where, labels))
         after = _env_row(created)
         admin.audit.record(
             None, AuditAction.CREATE, AuditResource.ENVIRONMENT, created.id, None, after
